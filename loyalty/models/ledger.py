@@ -1,0 +1,151 @@
+"""Append-only ledgers for points and stored value.
+
+One design for both kinds: an account per member and kind holding a cached balance, and
+entries that are only ever appended. Points are integers; stored value is Decimal money
+kept as principal and bonus, so a refund can take the bonus back. The database enforces
+the invariants; services lock the account row before appending an entry.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class LedgerImmutableError(Exception):
+    """Raised when code tries to change or delete a ledger entry."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise LedgerImmutableError("Ledger entries are append-only; write a reversal entry.")
+
+    def delete(self):
+        raise LedgerImmutableError("Ledger entries are append-only; write a reversal entry.")
+
+
+class EntryKind(models.TextChoices):
+    EARN = "earn", _("Earned")
+    REDEEM = "redeem", _("Redeemed")
+    EXPIRE = "expire", _("Expired")
+    TOP_UP = "top_up", _("Top-up")
+    PAY = "pay", _("Payment")
+    REFUND = "refund", _("Refund")
+    REVERSAL = "reversal", _("Reversal")
+    ADJUST = "adjust", _("Adjustment")
+
+
+class LedgerEntryBase(models.Model):
+    kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    # What caused the entry, e.g. ("order", "123") or ("stripe_session", "cs_..."),
+    source_type = models.CharField(_("source type"), max_length=40, blank=True)
+    source_id = models.CharField(_("source id"), max_length=120, blank=True)
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=160, unique=True)
+    reverses = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise LedgerImmutableError("Ledger entries are append-only; write a reversal entry.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerImmutableError("Ledger entries are append-only; write a reversal entry.")
+
+
+class PointsAccount(models.Model):
+    member = models.OneToOneField(
+        "membership.Member", on_delete=models.PROTECT, related_name="points_account"
+    )
+    balance = models.BigIntegerField(_("points"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("points account")
+        verbose_name_plural = _("points accounts")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="points_balance_not_negative")
+        ]
+
+
+class PointsEntry(LedgerEntryBase):
+    account = models.ForeignKey(PointsAccount, on_delete=models.PROTECT, related_name="entries")
+    amount = models.BigIntegerField(_("points"))
+    balance_after = models.BigIntegerField(_("balance after"))
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+
+    class Meta(LedgerEntryBase.Meta):
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
+        indexes = [models.Index(fields=["account", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="points_entry_amount_not_zero"),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="points_entry_balance_not_negative"
+            ),
+        ]
+
+
+class WalletAccount(models.Model):
+    member = models.OneToOneField(
+        "membership.Member", on_delete=models.PROTECT, related_name="wallet_account"
+    )
+    currency = models.CharField(_("currency"), max_length=3, default=settings.PORTAL_CURRENCY)
+    principal = models.DecimalField(
+        _("principal"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    bonus = models.DecimalField(_("bonus"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("stored-value account")
+        verbose_name_plural = _("stored-value accounts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(principal__gte=0), name="wallet_principal_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(bonus__gte=0), name="wallet_bonus_not_negative"),
+        ]
+
+    @property
+    def balance(self) -> Decimal:
+        return self.principal + self.bonus
+
+
+class WalletEntry(LedgerEntryBase):
+    account = models.ForeignKey(WalletAccount, on_delete=models.PROTECT, related_name="entries")
+    currency = models.CharField(_("currency"), max_length=3)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    principal_amount = models.DecimalField(_("principal part"), max_digits=12, decimal_places=2)
+    bonus_amount = models.DecimalField(_("bonus part"), max_digits=12, decimal_places=2)
+    balance_after = models.DecimalField(_("balance after"), max_digits=12, decimal_places=2)
+
+    class Meta(LedgerEntryBase.Meta):
+        verbose_name = _("stored-value entry")
+        verbose_name_plural = _("stored-value entries")
+        indexes = [models.Index(fields=["account", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="wallet_entry_amount_not_zero"),
+            models.CheckConstraint(
+                condition=Q(amount=F("principal_amount") + F("bonus_amount")),
+                name="wallet_entry_parts_add_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="wallet_entry_balance_not_negative"
+            ),
+        ]

@@ -1,0 +1,31 @@
+from dataclasses import dataclass
+from decimal import Decimal
+
+from membership.models import Member, User
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    member: Member
+    points: int
+    wallet_balance: Decimal
+    wallet_currency: str | None
+
+
+def member_summary(*, user: User) -> MemberSummary | None:
+    """The member with tier and both balances, in one query (None for logins without a member)."""
+    member = (
+        Member.objects.select_related("tier", "points_account", "wallet_account")
+        .filter(user=user)
+        .first()
+    )
+    if member is None:
+        return None
+    points = getattr(member, "points_account", None)
+    wallet = getattr(member, "wallet_account", None)
+    return MemberSummary(
+        member=member,
+        points=points.balance if points else 0,
+        wallet_balance=wallet.balance if wallet else Decimal("0"),
+        wallet_currency=wallet.currency if wallet else None,
+    )

@@ -1,0 +1,21 @@
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles(sender, **kwargs):
+    # Permissions are created app by app after migrate; the roles follow once the last app is done.
+    if sender is not list(apps.get_app_configs())[-1]:
+        return
+    from membership.services.roles import roles_sync
+
+    roles_sync()
+
+
+class MembershipConfig(AppConfig):
+    name = "membership"
+    verbose_name = _("Membership")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        post_migrate.connect(_sync_roles, dispatch_uid="membership.sync_roles")

@@ -1,0 +1,36 @@
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from membership.models import Member, Tier, User
+
+
+def _new_member_number() -> str:
+    # Short, unguessable and easy to read out at the counter.
+    while True:
+        number = "M" + "".join(secrets.choice("23456789") for _ in range(9))
+        if not Member.objects.filter(number=number).exists():
+            return number
+
+
+def default_tier() -> Tier | None:
+    return Tier.objects.order_by("rank").first()
+
+
+@transaction.atomic
+def member_create(*, user: User, name: str = "", accepted_terms: bool = True) -> Member:
+    """Give a new login its member archive, in the lowest tier. Idempotent per user."""
+    existing = Member.objects.filter(user=user).first()
+    if existing:
+        return existing
+    now = timezone.now()
+    return Member.objects.create(
+        user=user,
+        number=_new_member_number(),
+        name=name,
+        tier=default_tier(),
+        tier_since=now,
+        joined_at=now,
+        consent_terms_at=now if accepted_terms else None,
+    )
