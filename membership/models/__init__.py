@@ -1,4 +1,5 @@
 from .bookings import Booking
+from .cards import MemberCard
 from .members import Member, MemberNote
 from .orders import Order, OrderLine, ServiceCategory
 from .stores import Store
@@ -7,6 +8,7 @@ from .users import User
 
 __all__ = [
     "Booking",
+    "MemberCard",
     "Member",
     "MemberNote",
     "Order",
