@@ -4,6 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 
 class BilingualNameMixin(models.Model):
@@ -26,7 +28,7 @@ class BilingualNameMixin(models.Model):
         return self.display_name
 
 
-class Tier(BilingualNameMixin):
+class Tier(BilingualNameMixin, ClusterableModel):
     """A member tier configured by the owner: criteria to hold it and what it gives.
 
     Criteria are evaluated by the loyalty engine over a rolling window of months.
@@ -84,7 +86,7 @@ class Tier(BilingualNameMixin):
 class TierBenefit(models.Model):
     """A benefit shown to members of a tier (text; numeric benefits live on Tier and rules)."""
 
-    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="benefits")
+    tier = ParentalKey(Tier, on_delete=models.CASCADE, related_name="benefits")
     title_zh = models.CharField(_("title (Chinese)"), max_length=120)
     title_en = models.CharField(_("title (English)"), max_length=120, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
