@@ -153,6 +153,10 @@ PHONENUMBER_DB_FORMAT = "E164"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Browser libraries from npm (package.json, installed by `npm ci`), served by the app: no CDN.
+# Guarded so settings load before `npm ci` ran; the scan page then says the camera is unavailable.
+if (BASE_DIR / "node_modules" / "jsqr" / "dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/jsqr", BASE_DIR / "node_modules" / "jsqr" / "dist"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 STORAGES = {
