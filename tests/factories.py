@@ -90,6 +90,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"O{n:012d}")
     subtotal = Decimal("100.00")
     total = Decimal("100.00")
+    cash_amount = factory.SelfAttribute("total")  # total must equal the payments' sum
 
 
 class BookingFactory(factory.django.DjangoModelFactory):

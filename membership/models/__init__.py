@@ -1,5 +1,8 @@
+from .audit import StaffAction
 from .bookings import Booking
 from .cards import MemberCard
+from .feedback import OrderFeedback
+from .followups import FollowUpTask
 from .members import Member, MemberNote
 from .orders import Order, OrderLine, ServiceCategory
 from .stores import Store
@@ -8,12 +11,15 @@ from .users import User
 
 __all__ = [
     "Booking",
+    "FollowUpTask",
     "MemberCard",
     "Member",
     "MemberNote",
     "Order",
+    "OrderFeedback",
     "OrderLine",
     "ServiceCategory",
+    "StaffAction",
     "Store",
     "Tier",
     "TierBenefit",

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +50,51 @@ class Order(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # How the order was settled. discount = coupon + package + tier discount, and
+    # total (what the member paid) = stored value + cash + card.
+    coupon_discount = models.DecimalField(
+        _("coupon discount"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    coupon_label = models.CharField(_("coupon"), max_length=160, blank=True)
+    package_discount = models.DecimalField(
+        _("covered by package"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    package_label = models.CharField(_("package"), max_length=160, blank=True)
+    package_uses = models.PositiveSmallIntegerField(_("package uses"), default=0)
+    tier_discount_percent = models.DecimalField(
+        _("tier discount on stored value (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+    )
+    tier_discount = models.DecimalField(
+        _("tier discount"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    wallet_amount = models.DecimalField(
+        _("paid from stored value"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    cash_amount = models.DecimalField(
+        _("paid in cash"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    card_amount = models.DecimalField(
+        _("paid by card"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    points_earned = models.PositiveIntegerField(_("points earned"), default=0)
+    # A double-submitted checkout form carries the same key and records one order.
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=160, null=True, blank=True, unique=True
+    )
+    # Refund or void: who, when, why.
+    cancelled_at = models.DateTimeField(_("refunded/voided at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("refunded/voided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancel_reason = models.CharField(_("reason"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -57,6 +102,31 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         indexes = [models.Index(fields=["member", "-created_at"])]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    coupon_discount__gte=0,
+                    package_discount__gte=0,
+                    tier_discount__gte=0,
+                    wallet_amount__gte=0,
+                    cash_amount__gte=0,
+                    card_amount__gte=0,
+                ),
+                name="order_settlement_parts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(total=F("wallet_amount") + F("cash_amount") + F("card_amount")),
+                name="order_total_is_sum_of_payments",
+            ),
+            models.CheckConstraint(
+                condition=Q(subtotal=F("discount") + F("total")),
+                name="order_subtotal_is_discount_plus_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    discount=F("coupon_discount") + F("package_discount") + F("tier_discount")
+                ),
+                name="order_discount_is_sum_of_discounts",
+            ),
             models.CheckConstraint(
                 condition=Q(subtotal__gte=0), name="order_subtotal_not_negative"
             ),
@@ -68,6 +138,10 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status != self.Status.COMPLETED
 
 
 class OrderLine(models.Model):
