@@ -1,0 +1,194 @@
+"""Order rows: recording an order and marking it refunded or voided.
+
+Money and points never move here: ``loyalty.services.checkout`` composes these with the
+ledger services in one transaction.
+"""
+
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from membership.models import Member, Order, OrderLine, ServiceCategory, Store, User
+
+ZERO = Decimal("0.00")
+MAX_LINES = 50
+MAX_QUANTITY = 999
+_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class OrderLineInput:
+    category: ServiceCategory
+    quantity: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class OrderSettlement:
+    """How an order was settled; the parts must add up (the database checks it too)."""
+
+    coupon_discount: Decimal = ZERO
+    coupon_label: str = ""
+    package_discount: Decimal = ZERO
+    package_label: str = ""
+    package_uses: int = 0
+    tier_discount_percent: Decimal = ZERO
+    tier_discount: Decimal = ZERO
+    wallet_amount: Decimal = ZERO
+    cash_amount: Decimal = ZERO
+    card_amount: Decimal = ZERO
+    points_earned: int = 0
+
+    @property
+    def discount(self) -> Decimal:
+        return self.coupon_discount + self.package_discount + self.tier_discount
+
+    @property
+    def paid(self) -> Decimal:
+        return self.wallet_amount + self.cash_amount + self.card_amount
+
+
+def order_lines_validate(*, lines: list[OrderLineInput]) -> Decimal:
+    """Check the lines and return their subtotal; ValidationError with a clear message if bad."""
+    if not lines:
+        raise ValidationError(_("Add at least one item to the order."), code="no_lines")
+    if len(lines) > MAX_LINES:
+        raise ValidationError(_("An order can have at most %(max)d lines.") % {"max": MAX_LINES})
+    subtotal = ZERO
+    for line in lines:
+        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool):
+            raise ValidationError(_("Enter item counts as whole numbers."), code="quantity")
+        if line.quantity < 1 or line.quantity > MAX_QUANTITY:
+            raise ValidationError(
+                _("Each item count must be between 1 and %(max)d.") % {"max": MAX_QUANTITY},
+                code="quantity",
+            )
+        amount = Decimal(line.amount)
+        if not amount.is_finite() or amount < 0:
+            raise ValidationError(_("Item amounts cannot be negative."), code="amount")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError(_("Enter amounts with at most 2 decimal places."), code="amount")
+        subtotal += amount
+    if subtotal <= 0:
+        raise ValidationError(
+            _("The order amount must be greater than zero."), code="amount_not_positive"
+        )
+    if subtotal >= Decimal("10000000000"):
+        raise ValidationError(_("This amount is too large."), code="too_large")
+    return subtotal.quantize(Decimal("0.01"))
+
+
+def _new_order_number() -> str:
+    stamp = timezone.localdate().strftime("%y%m%d")
+    while True:
+        number = "O" + stamp + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(6))
+        if not Order.objects.filter(number=number).exists():
+            return number
+
+
+@transaction.atomic
+def order_record(
+    *,
+    member: Member,
+    store: Store,
+    lines: list[OrderLineInput],
+    is_express: bool = False,
+    needs_pickup_delivery: bool = False,
+    settlement: OrderSettlement | None = None,
+    acting_user: User | None = None,
+    idempotency_key: str | None = None,
+) -> Order:
+    """Write the order and its lines. Without a settlement the order was paid in cash.
+
+    Raises ValidationError (nothing written) when the lines or the settlement do not add up,
+    and IntegrityError when the idempotency key was already used (the caller decides).
+    """
+    subtotal = order_lines_validate(lines=lines)
+    if settlement is None:
+        settlement = OrderSettlement(cash_amount=subtotal)
+    parts = [
+        settlement.coupon_discount,
+        settlement.package_discount,
+        settlement.tier_discount,
+        settlement.wallet_amount,
+        settlement.cash_amount,
+        settlement.card_amount,
+    ]
+    if any(part < 0 for part in parts) or settlement.points_earned < 0:
+        raise ValidationError(_("Payments and discounts cannot be negative."), code="negative")
+    if settlement.discount + settlement.paid != subtotal:
+        raise ValidationError(
+            _("Payments and discounts (%(paid)s) must add up to the order amount (%(due)s).")
+            % {"paid": settlement.discount + settlement.paid, "due": subtotal},
+            code="does_not_add_up",
+        )
+    if not store.is_active:
+        raise ValidationError(_("This store is closed."), code="store_inactive")
+    order = Order(
+        member=member,
+        store=store,
+        number=_new_order_number(),
+        subtotal=subtotal,
+        discount=settlement.discount,
+        total=settlement.paid,
+        is_express=bool(is_express),
+        needs_pickup_delivery=bool(needs_pickup_delivery),
+        created_by=acting_user,
+        coupon_discount=settlement.coupon_discount,
+        coupon_label=settlement.coupon_label[:160],
+        package_discount=settlement.package_discount,
+        package_label=settlement.package_label[:160],
+        package_uses=settlement.package_uses,
+        tier_discount_percent=settlement.tier_discount_percent,
+        tier_discount=settlement.tier_discount,
+        wallet_amount=settlement.wallet_amount,
+        cash_amount=settlement.cash_amount,
+        card_amount=settlement.card_amount,
+        points_earned=settlement.points_earned,
+        idempotency_key=idempotency_key or None,
+    )
+    with transaction.atomic():  # savepoint, so a duplicate key leaves the caller's txn usable
+        order.save(force_insert=True)
+    OrderLine.objects.bulk_create(
+        OrderLine(order=order, category=line.category, quantity=line.quantity, amount=line.amount)
+        for line in lines
+    )
+    if member.first_visit_at is None:
+        Member.objects.filter(pk=member.pk, first_visit_at__isnull=True).update(
+            first_visit_at=order.created_at
+        )
+    return order
+
+
+def order_by_key(*, idempotency_key: str) -> Order | None:
+    return Order.objects.filter(idempotency_key=idempotency_key).first()
+
+
+@transaction.atomic
+def order_mark_cancelled(*, order: Order, status: str, reason: str, acting_user: User) -> Order:
+    """Mark a completed order refunded or voided (who, when, why). Only the order row."""
+    if status not in (Order.Status.REFUNDED, Order.Status.VOIDED):
+        raise ValidationError(_("Unknown order status."), code="status")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why (a few words).")}, code="no_reason")
+    if len(reason) > 255:
+        raise ValidationError({"reason": _("Keep the reason under 255 characters.")})
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if locked.status != Order.Status.COMPLETED:
+        raise ValidationError(
+            _("Order %(number)s was already %(status)s.")
+            % {"number": locked.number, "status": locked.get_status_display().lower()},
+            code="already_cancelled",
+        )
+    locked.status = status
+    locked.cancelled_at = timezone.now()
+    locked.cancelled_by = acting_user
+    locked.cancel_reason = reason
+    locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    return locked
