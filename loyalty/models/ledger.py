@@ -36,6 +36,8 @@ class EntryKind(models.TextChoices):
     REFUND = "refund", _("Refund")
     REVERSAL = "reversal", _("Reversal")
     ADJUST = "adjust", _("Adjustment")
+    GRANT = "grant", _("Granted")
+    USE = "use", _("Used")
 
 
 class LedgerEntryBase(models.Model):
@@ -127,9 +129,24 @@ class WalletAccount(models.Model):
         return self.principal + self.bonus
 
 
+class TopUpMethod(models.TextChoices):
+    ONLINE = "online", _("Online payment")
+    CASH = "cash", _("Cash")
+    CARD_TERMINAL = "card_terminal", _("Card terminal")
+
+
 class WalletEntry(LedgerEntryBase):
     account = models.ForeignKey(WalletAccount, on_delete=models.PROTECT, related_name="entries")
     currency = models.CharField(_("currency"), max_length=3)
+    # Payments: the price before the tier's stored-value discount, and that discount.
+    list_amount = models.DecimalField(
+        _("list price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    discount_amount = models.DecimalField(
+        _("discount"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    # Top-ups: how the money came in.
+    method = models.CharField(_("method"), max_length=16, choices=TopUpMethod.choices, blank=True)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     principal_amount = models.DecimalField(_("principal part"), max_digits=12, decimal_places=2)
     bonus_amount = models.DecimalField(_("bonus part"), max_digits=12, decimal_places=2)
@@ -148,4 +165,50 @@ class WalletEntry(LedgerEntryBase):
             models.CheckConstraint(
                 condition=Q(balance_after__gte=0), name="wallet_entry_balance_not_negative"
             ),
+            models.CheckConstraint(
+                condition=Q(discount_amount__gte=0), name="wallet_entry_discount_not_negative"
+            ),
         ]
+
+
+class PointsAllocation(models.Model):
+    """Which earned lot a spending entry (redeem, expiry, reversal) took its points from.
+
+    Append-only like the entries. A lot's remaining points are its amount minus its
+    allocations, so soonest-to-expire-first spending needs no mutable counter.
+    """
+
+    consumer = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="allocations")
+    lot = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="consumed_by")
+    points = models.BigIntegerField(_("points"))
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("points allocation")
+        verbose_name_plural = _("points allocations")
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="points_allocation_positive"),
+            models.UniqueConstraint(fields=["consumer", "lot"], name="points_allocation_unique"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise LedgerImmutableError("Ledger entries are append-only; write a reversal entry.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerImmutableError("Ledger entries are append-only; write a reversal entry.")
+
+
+class PointsExpiryWarning(models.Model):
+    """A member was told that a lot of points expires soon (one warning per lot)."""
+
+    lot = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, related_name="warning")
+    points = models.BigIntegerField(_("points"))
+    by_sms = models.BooleanField(_("sent by SMS"), default=False)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("points expiry warning")
+        verbose_name_plural = _("points expiry warnings")

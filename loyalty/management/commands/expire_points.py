@@ -1,0 +1,12 @@
+from django.core.management.base import BaseCommand
+
+from loyalty.services.points import points_expire_due, points_warn_expiring
+
+
+class Command(BaseCommand):
+    help = "Expire points past their date and warn members whose points expire soon."
+
+    def handle(self, *args, **options):
+        expired = points_expire_due()
+        warned = points_warn_expiring()
+        self.stdout.write(f"expired_points={expired} members_warned={warned}")

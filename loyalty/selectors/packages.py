@@ -1,0 +1,16 @@
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from loyalty.models import Entitlement
+from membership.models import Member
+
+
+def packages_for_member(member: Member, *, now=None) -> QuerySet[Entitlement]:
+    """Entitlements the member can still use, soonest-expiring first, with package and service."""
+    now = now or timezone.now()
+    return (
+        Entitlement.objects.filter(member=member, remaining__gt=0)
+        .exclude(expires_at__lte=now)
+        .select_related("member_package__package", "category")
+        .order_by("expires_at", "member_package_id", "category__sort_order", "id")
+    )

@@ -1,0 +1,278 @@
+"""Prepaid service packages: grant, buy, consume one by one, give back, withdraw."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loyalty.models import (
+    Entitlement,
+    EntitlementEntry,
+    EntryKind,
+    MemberPackage,
+    Package,
+)
+from membership.models import Member, ServiceCategory
+
+from ._base import require_key
+
+
+def _append(
+    *,
+    entitlement: Entitlement,
+    amount: int,
+    kind: str,
+    key: str,
+    reason: str = "",
+    source_type: str = "",
+    source_id: str = "",
+    acting_user=None,
+    reverses: EntitlementEntry | None = None,
+) -> EntitlementEntry:
+    entitlement.remaining += amount
+    entry = EntitlementEntry.objects.create(
+        entitlement=entitlement,
+        amount=amount,
+        balance_after=entitlement.remaining,
+        kind=kind,
+        reason=reason[:255],
+        source_type=source_type,
+        source_id=str(source_id),
+        acting_user=acting_user,
+        idempotency_key=key,
+        reverses=reverses,
+    )
+    entitlement.save(update_fields=["remaining"])
+    return entry
+
+
+def _existing(key: str, kinds: tuple[str, ...]) -> EntitlementEntry | None:
+    entry = EntitlementEntry.objects.filter(idempotency_key=key).first()
+    if entry is not None and entry.kind not in kinds:
+        raise ValidationError(
+            _("This request key was already used for a different operation."), code="key_reused"
+        )
+    return entry
+
+
+@transaction.atomic
+def package_grant(
+    *,
+    member: Member,
+    package: Package,
+    idempotency_key: str,
+    source_type: str = "",
+    source_id: str = "",
+    acting_user=None,
+    now: datetime | None = None,
+) -> MemberPackage:
+    """Give the member a package: one entitlement per service, each opened by a grant entry."""
+    key = require_key(idempotency_key)
+    # Lock the member row so a retry with the same key waits for the first call.
+    Member.objects.select_for_update().filter(pk=member.pk).first()
+    if existing := MemberPackage.objects.filter(idempotency_key=key).first():
+        if existing.member_id != member.pk:
+            raise ValidationError(
+                _("This request key was already used for a different operation."),
+                code="key_reused",
+            )
+        return existing
+    items = list(package.items.select_related("category"))
+    if not items:
+        raise ValidationError(_("This package has no services in it."), code="empty_package")
+    now = now or timezone.now()
+    expires_at = (
+        now + timezone.timedelta(days=package.validity_days) if package.validity_days else None
+    )
+    member_package = MemberPackage.objects.create(
+        member=member,
+        package=package,
+        granted_at=now,
+        expires_at=expires_at,
+        source_type=source_type,
+        source_id=str(source_id),
+        idempotency_key=key,
+        acting_user=acting_user,
+    )
+    for item in items:
+        entitlement = Entitlement.objects.create(
+            member_package=member_package,
+            member=member,
+            category=item.category,
+            granted=item.quantity,
+            remaining=0,
+            expires_at=expires_at,
+        )
+        _append(
+            entitlement=entitlement,
+            amount=item.quantity,
+            kind=EntryKind.GRANT,
+            key=f"{key}:grant:{item.category_id}",
+            reason=_("Package %(name)s") % {"name": package.display_name},
+            source_type=source_type,
+            source_id=source_id,
+            acting_user=acting_user,
+        )
+    return member_package
+
+
+@dataclass(frozen=True)
+class PackagePurchaseResult:
+    member_package: MemberPackage
+    payment: object | None  # WalletPaymentResult when paid from stored value
+
+
+@transaction.atomic
+def package_purchase(
+    *,
+    member: Member,
+    package: Package,
+    idempotency_key: str,
+    pay_from_wallet: bool = True,
+    acting_user=None,
+) -> PackagePurchaseResult:
+    """Buy a package: paid from stored value (with the tier's discount) or at the counter."""
+    from .wallet import wallet_pay
+
+    key = require_key(idempotency_key)
+    if not package.is_active:
+        raise ValidationError(_("This package is no longer on sale."), code="inactive")
+    if not pay_from_wallet and acting_user is None:
+        raise ValidationError(
+            _("Only staff can record a package paid at the counter."), code="staff"
+        )
+    payment = None
+    if pay_from_wallet and package.price > 0:
+        payment = wallet_pay(
+            member=member,
+            amount=package.price,
+            idempotency_key=f"{key}:pay",
+            source_type="package",
+            source_id=str(package.pk),
+            acting_user=acting_user,
+            reason=_("Package %(name)s") % {"name": package.display_name},
+        )
+    member_package = package_grant(
+        member=member,
+        package=package,
+        idempotency_key=key,
+        source_type="package_purchase",
+        source_id=str(package.pk),
+        acting_user=acting_user,
+    )
+    return PackagePurchaseResult(member_package=member_package, payment=payment)
+
+
+@transaction.atomic
+def package_consume(
+    *,
+    member: Member,
+    idempotency_key: str,
+    category: ServiceCategory | None = None,
+    entitlement: Entitlement | None = None,
+    acting_user=None,
+    source_type: str = "",
+    source_id: str = "",
+    now: datetime | None = None,
+) -> EntitlementEntry:
+    """Use one service from the member's packages (the soonest-expiring one that has it)."""
+    key = require_key(idempotency_key)
+    if category is None and entitlement is None:
+        raise ValidationError(_("Choose the service to use."), code="no_category")
+    now = now or timezone.now()
+    candidates = Entitlement.objects.filter(member=member)
+    if entitlement is not None:
+        candidates = candidates.filter(pk=entitlement.pk)
+    else:
+        candidates = candidates.filter(category=category)
+    locked = list(candidates.select_for_update().order_by("pk"))
+    if done := _existing(key, (EntryKind.USE,)):
+        if done.entitlement_id not in {e.pk for e in locked}:
+            raise ValidationError(
+                _("This request key was already used for a different operation."),
+                code="key_reused",
+            )
+        return done
+    usable = [e for e in locked if e.remaining > 0 and (e.expires_at is None or e.expires_at > now)]
+    if not usable:
+        raise ValidationError(_("No package has this service left."), code="nothing_left")
+    chosen = min(usable, key=lambda e: (e.expires_at is None, e.expires_at or now, e.pk))
+    return _append(
+        entitlement=chosen,
+        amount=-1,
+        kind=EntryKind.USE,
+        key=key,
+        reason=_("Used one from a package"),
+        source_type=source_type,
+        source_id=source_id,
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def package_consume_reverse(
+    *, entry: EntitlementEntry, idempotency_key: str, acting_user=None
+) -> EntitlementEntry:
+    """Give back a service used from a package (e.g. the order was refunded)."""
+    key = require_key(idempotency_key)
+    entitlement = Entitlement.objects.select_for_update().get(pk=entry.entitlement_id)
+    if done := _existing(key, (EntryKind.REVERSAL,)):
+        return done
+    if entry.kind != EntryKind.USE:
+        raise ValidationError(_("Only a used service can be given back."), code="kind")
+    if EntitlementEntry.objects.filter(reverses=entry).exists():
+        raise ValidationError(_("This service was already given back."), code="already_reversed")
+    if entitlement.remaining + 1 > entitlement.granted:
+        raise ValidationError(_("This package was withdrawn."), code="withdrawn")
+    return _append(
+        entitlement=entitlement,
+        amount=1,
+        kind=EntryKind.REVERSAL,
+        key=key,
+        reason=_("Service given back"),
+        source_type=entry.source_type,
+        source_id=entry.source_id,
+        acting_user=acting_user,
+        reverses=entry,
+    )
+
+
+@transaction.atomic
+def package_revoke(
+    *, member_package: MemberPackage, idempotency_key: str, acting_user=None
+) -> list[EntitlementEntry]:
+    """Withdraw what is left of a package (its top-up or purchase was refunded)."""
+    key = require_key(idempotency_key)
+    locked = list(
+        Entitlement.objects.select_for_update().filter(member_package=member_package).order_by("pk")
+    )
+    entries = []
+    for entitlement in locked:
+        entry_key = f"{key}:{entitlement.pk}"
+        if done := _existing(entry_key, (EntryKind.ADJUST,)):
+            entries.append(done)
+            continue
+        if entitlement.remaining > 0:
+            entries.append(
+                _append(
+                    entitlement=entitlement,
+                    amount=-entitlement.remaining,
+                    kind=EntryKind.ADJUST,
+                    key=entry_key,
+                    reason=_("Package withdrawn"),
+                    acting_user=acting_user,
+                )
+            )
+    return entries
+
+
+__all__ = [
+    "package_grant",
+    "package_purchase",
+    "package_consume",
+    "package_consume_reverse",
+    "package_revoke",
+]
