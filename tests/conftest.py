@@ -11,6 +11,16 @@ def _clear_sms_outbox():
     sms.outbox.clear()
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth's rate limits count in the cache (per IP: every test client is 127.0.0.1);
+    # without this, the suite's sign-ups and logins add up and trip them at random.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def member(db):
     return MemberFactory()
