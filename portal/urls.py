@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("portal.customer.urls")),
     path("counter/", include("portal.counter.urls")),
+    path("payments/", include("portal.payments.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]
 
