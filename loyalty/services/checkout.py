@@ -1,0 +1,546 @@
+"""Checkout at the counter: one order, its payments, coupon, package and points, all or nothing.
+
+``checkout_quote`` prices an order without writing (the confirmation page shows it);
+``checkout_order`` writes it in one transaction by composing the order, coupon, package,
+wallet and points services; ``order_refund`` / ``order_void`` undo all of it. Each staff
+action writes an audit row.
+
+How an order is priced:
+1. subtotal = the lines;
+2. a package entitlement covers items of its category (their unit price × uses);
+3. a coupon takes its amount off what is left (its minimum spend is checked on that);
+4. the amount due is split between stored value, cash and card and must add up exactly;
+5. the stored-value part gets the tier's discount (the member pays less from the balance);
+6. points are earned on what was actually paid, with the tier's multiplier.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loyalty.engine import ledger as engine
+from loyalty.models import (
+    CouponEvent,
+    Entitlement,
+    EntitlementEntry,
+    EntryKind,
+    MemberCoupon,
+    PointsEntry,
+    TopUpMethod,
+    WalletAccount,
+    WalletEntry,
+)
+from membership.models import Member, Order, StaffAction, Store, User
+from membership.services.audit import audit_record
+from membership.services.orders import (
+    OrderLineInput,
+    OrderSettlement,
+    order_by_key,
+    order_lines_validate,
+    order_mark_cancelled,
+    order_record,
+)
+
+from ._base import parse_money, require_key
+from .coupons import coupon_redeem, coupon_release
+from .packages import package_consume, package_consume_reverse
+from .points import points_earn, points_for_purchase, points_reverse
+from .wallet import WalletTopUpResult, wallet_pay, wallet_refund, wallet_top_up
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+ORDER_SOURCE = "order"
+COUNTER_TOP_UP_METHODS = (TopUpMethod.CASH, TopUpMethod.CARD_TERMINAL)
+
+
+@dataclass(frozen=True)
+class PaymentSplit:
+    """How the amount due is paid. ``stored_value`` is the list-price part paid from the
+    balance; the member is charged that less the tier's discount."""
+
+    stored_value: Decimal = ZERO
+    cash: Decimal = ZERO
+    card: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.stored_value + self.cash + self.card
+
+
+@dataclass(frozen=True)
+class CheckoutPrice:
+    """The order before payment: subtotal, what the package and coupon take off, what is due."""
+
+    subtotal: Decimal
+    package_uses: int = 0
+    package_discount: Decimal = ZERO
+    package_label: str = ""
+    coupon_discount: Decimal = ZERO
+    coupon_label: str = ""
+    coupon_base: Decimal = ZERO  # what the coupon's minimum spend is checked against
+
+    @property
+    def due(self) -> Decimal:
+        return self.subtotal - self.package_discount - self.coupon_discount
+
+
+@dataclass(frozen=True)
+class CheckoutQuote:
+    price: CheckoutPrice
+    payments: PaymentSplit
+    tier_discount_percent: Decimal
+    tier_discount: Decimal
+    wallet_charged: Decimal
+    wallet_balance: Decimal
+    points: int
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def paid(self) -> Decimal:
+        return self.wallet_charged + self.payments.cash + self.payments.card
+
+    @property
+    def discount(self) -> Decimal:
+        return self.price.package_discount + self.price.coupon_discount + self.tier_discount
+
+    @property
+    def wallet_balance_after(self) -> Decimal:
+        return self.wallet_balance - self.wallet_charged
+
+    def settlement(self) -> OrderSettlement:
+        return OrderSettlement(
+            coupon_discount=self.price.coupon_discount,
+            coupon_label=self.price.coupon_label,
+            package_discount=self.price.package_discount,
+            package_label=self.price.package_label,
+            package_uses=self.price.package_uses,
+            tier_discount_percent=self.tier_discount_percent,
+            tier_discount=self.tier_discount,
+            wallet_amount=self.wallet_charged,
+            cash_amount=self.payments.cash,
+            card_amount=self.payments.card,
+            points_earned=self.points,
+        )
+
+
+def _money(value, field_name: str) -> Decimal:
+    return parse_money(value, field=field_name, allow_zero=True)
+
+
+def _payments(payments: PaymentSplit) -> PaymentSplit:
+    return PaymentSplit(
+        stored_value=_money(payments.stored_value, "stored_value"),
+        cash=_money(payments.cash, "cash"),
+        card=_money(payments.card, "card"),
+    )
+
+
+def checkout_price(
+    *,
+    member: Member,
+    lines: list[OrderLineInput],
+    coupon: MemberCoupon | None = None,
+    package_entitlement: Entitlement | None = None,
+) -> CheckoutPrice:
+    """Subtotal, package cover and coupon discount, validated; writes nothing."""
+    subtotal = order_lines_validate(lines=lines)
+    package_uses, package_discount, package_label = 0, ZERO, ""
+    if package_entitlement is not None:
+        entitlement = (
+            Entitlement.objects.select_related("member_package__package", "category")
+            .filter(pk=package_entitlement.pk, member=member)
+            .first()
+        )
+        if entitlement is None:
+            raise ValidationError(
+                {"package": _("This package belongs to another member.")}, code="not_yours"
+            )
+        now = timezone.now()
+        if entitlement.remaining <= 0 or (
+            entitlement.expires_at is not None and entitlement.expires_at <= now
+        ):
+            raise ValidationError(
+                {"package": _("This package has nothing left to use.")}, code="nothing_left"
+            )
+        covered = [line for line in lines if line.category.pk == entitlement.category_id]
+        if not covered:
+            raise ValidationError(
+                {
+                    "package": _("The package covers %(service)s, which is not in this order.")
+                    % {"service": entitlement.category.display_name}
+                },
+                code="not_in_order",
+            )
+        quantity = sum(line.quantity for line in covered)
+        amount = sum((Decimal(line.amount) for line in covered), ZERO)
+        package_uses = min(quantity, entitlement.remaining)
+        if package_uses == quantity:
+            package_discount = amount
+        else:
+            package_discount = (amount * package_uses / quantity).quantize(
+                CENT, rounding=ROUND_HALF_UP
+            )
+        package_name = entitlement.member_package.package.display_name
+        package_label = f"{package_name} · {entitlement.category.display_name} × {package_uses}"
+    coupon_base = subtotal - package_discount
+    coupon_discount, coupon_label = ZERO, ""
+    if coupon is not None:
+        coupon = MemberCoupon.objects.select_related("template").filter(pk=coupon.pk).first()
+        if coupon is None or coupon.member_id != member.pk:
+            raise ValidationError(
+                {"coupon": _("This coupon belongs to another member.")}, code="not_yours"
+            )
+        now = timezone.now()
+        if coupon.status != MemberCoupon.Status.AVAILABLE:
+            raise ValidationError({"coupon": _("This coupon has already been used.")}, code="used")
+        if not (coupon.valid_from <= now < coupon.valid_until):
+            raise ValidationError({"coupon": _("This coupon is not valid today.")}, code="expired")
+        if coupon_base < coupon.min_spend:
+            raise ValidationError(
+                {
+                    "coupon": _(
+                        "This coupon needs an order of at least %(min)s; this one is %(total)s."
+                    )
+                    % {"min": coupon.min_spend, "total": coupon_base}
+                },
+                code="min_spend",
+            )
+        if coupon_base <= 0:
+            raise ValidationError(
+                {"coupon": _("Nothing is left to pay, so the coupon cannot be used.")},
+                code="nothing_to_discount",
+            )
+        coupon_discount = min(coupon.amount_off, coupon_base)
+        coupon_label = str(coupon.template)
+    return CheckoutPrice(
+        subtotal=subtotal,
+        package_uses=package_uses,
+        package_discount=package_discount,
+        package_label=package_label,
+        coupon_discount=coupon_discount,
+        coupon_label=coupon_label,
+        coupon_base=coupon_base,
+    )
+
+
+def _tier_percent(member: Member) -> Decimal:
+    if member.tier_id is None:
+        return ZERO
+    return member.tier.stored_value_discount_percent
+
+
+def checkout_quote(
+    *,
+    member: Member,
+    lines: list[OrderLineInput],
+    payments: PaymentSplit,
+    coupon: MemberCoupon | None = None,
+    package_entitlement: Entitlement | None = None,
+) -> CheckoutQuote:
+    """Everything the confirmation page shows, validated exactly as checkout will; writes nothing."""
+    price = checkout_price(
+        member=member, lines=lines, coupon=coupon, package_entitlement=package_entitlement
+    )
+    payments = _payments(payments)
+    if payments.total != price.due:
+        raise ValidationError(
+            _("The payments (%(paid)s) must add up to the amount due (%(due)s).")
+            % {"paid": payments.total, "due": price.due},
+            code="does_not_add_up",
+        )
+    percent = _tier_percent(member)
+    tier_discount = engine.stored_value_discount(
+        list_amount=payments.stored_value, discount_percent=percent
+    )
+    charged = payments.stored_value - tier_discount
+    if payments.stored_value > 0 and charged <= 0:
+        raise ValidationError(
+            {"stored_value": _("There is nothing to pay from stored value.")},
+            code="nothing_to_pay",
+        )
+    account = WalletAccount.objects.filter(member=member).first()
+    balance = account.balance if account else ZERO
+    if charged > balance:
+        raise ValidationError(
+            {
+                "stored_value": _(
+                    "Not enough stored value: the balance is %(balance)s and %(charged)s is due."
+                )
+                % {"balance": balance, "charged": charged}
+            },
+            code="insufficient",
+        )
+    paid = charged + payments.cash + payments.card
+    points = points_for_purchase(member=member, base_amount=paid) if paid > 0 else 0
+    return CheckoutQuote(
+        price=price,
+        payments=payments,
+        tier_discount_percent=percent if payments.stored_value > 0 else ZERO,
+        tier_discount=tier_discount,
+        wallet_charged=charged,
+        wallet_balance=balance,
+        points=points,
+    )
+
+
+def _changed() -> ValidationError:
+    return ValidationError(
+        _("Prices or balances changed while you were checking out. Review the order again."),
+        code="changed",
+    )
+
+
+def _key(order: Order, part: str) -> str:
+    return f"order:{order.number}:{part}"
+
+
+def _existing_order(key: str, member: Member) -> Order | None:
+    order = order_by_key(idempotency_key=key)
+    if order is not None and order.member_id != member.pk:
+        raise ValidationError(
+            _("This request key was already used for a different operation."), code="key_reused"
+        )
+    return order
+
+
+@transaction.atomic
+def checkout_order(
+    *,
+    member: Member,
+    store: Store,
+    lines: list[OrderLineInput],
+    payments: PaymentSplit,
+    coupon: MemberCoupon | None = None,
+    package_entitlement: Entitlement | None = None,
+    is_express: bool = False,
+    needs_pickup_delivery: bool = False,
+    acting_user: User,
+    idempotency_key: str,
+) -> Order:
+    """Record an order and settle it in one transaction; a failure anywhere writes nothing.
+
+    The same ``idempotency_key`` (a double-submitted form) returns the order already recorded.
+    """
+    key = require_key(idempotency_key)
+    if existing := _existing_order(key, member):
+        return existing
+    member = Member.objects.select_related("tier").get(pk=member.pk)
+    quote = checkout_quote(
+        member=member,
+        lines=lines,
+        payments=payments,
+        coupon=coupon,
+        package_entitlement=package_entitlement,
+    )
+    try:
+        order = order_record(
+            member=member,
+            store=store,
+            lines=lines,
+            is_express=is_express,
+            needs_pickup_delivery=needs_pickup_delivery,
+            settlement=quote.settlement(),
+            acting_user=acting_user,
+            idempotency_key=key,
+        )
+    except IntegrityError:
+        # The same form was submitted twice at once: the other request recorded the order.
+        if existing := _existing_order(key, member):
+            return existing
+        raise
+    source = {"source_type": ORDER_SOURCE, "source_id": order.number}
+    for use in range(quote.price.package_uses):
+        package_consume(
+            member=member,
+            entitlement=package_entitlement,
+            idempotency_key=_key(order, f"package:{use}"),
+            acting_user=acting_user,
+            **source,
+        )
+    if coupon is not None:
+        redemption = coupon_redeem(
+            coupon=coupon,
+            order_total=quote.price.coupon_base,
+            idempotency_key=_key(order, "coupon"),
+            acting_user=acting_user,
+            **source,
+        )
+        if redemption.discount != quote.price.coupon_discount:
+            raise _changed()
+    if quote.payments.stored_value > 0:
+        payment = wallet_pay(
+            member=member,
+            amount=quote.payments.stored_value,
+            idempotency_key=_key(order, "wallet"),
+            acting_user=acting_user,
+            reason=_("Order %(number)s") % {"number": order.number},
+            **source,
+        )
+        if payment.discount != quote.tier_discount or payment.charged != quote.wallet_charged:
+            raise _changed()
+    if quote.paid > 0:
+        earned = points_earn(
+            member=member,
+            base_amount=quote.paid,
+            idempotency_key=_key(order, "points"),
+            acting_user=acting_user,
+            reason=_("Order %(number)s") % {"number": order.number},
+            **source,
+        )
+        if (earned.amount if earned else 0) != quote.points:
+            raise _changed()
+    audit_record(
+        actor=acting_user,
+        action="order.checkout",
+        member=member,
+        obj=order,
+        object_id=order.number,
+        details={
+            "subtotal": str(order.subtotal),
+            "package": str(order.package_discount),
+            "coupon": str(order.coupon_discount),
+            "tier_discount": str(order.tier_discount),
+            "stored_value": str(order.wallet_amount),
+            "cash": str(order.cash_amount),
+            "card": str(order.card_amount),
+            "points": order.points_earned,
+        },
+    )
+    return order
+
+
+def _reverse_settlement(*, order: Order, acting_user: User, reason: str) -> dict:
+    """Give back stored value, take back points, release the coupon and package uses."""
+    source = {"source_type": ORDER_SOURCE, "source_id": order.number}
+    done: dict = {"stored_value": "0.00", "points": 0, "coupon": False, "package_uses": 0}
+    for payment in WalletEntry.objects.filter(kind=EntryKind.PAY, **source).order_by("pk"):
+        refund = wallet_refund(
+            payment_entry=payment,
+            idempotency_key=_key(order, f"refund:wallet:{payment.pk}"),
+            acting_user=acting_user,
+            reason=reason,
+        )
+        done["stored_value"] = str(Decimal(done["stored_value"]) + refund.amount)
+    for earned in PointsEntry.objects.filter(kind=EntryKind.EARN, **source).order_by("pk"):
+        reversal = points_reverse(
+            entry=earned,
+            idempotency_key=_key(order, f"refund:points:{earned.pk}"),
+            acting_user=acting_user,
+            reason=reason,
+        )
+        done["points"] += -reversal.amount if reversal else 0
+    for redemption in CouponEvent.objects.filter(
+        kind=CouponEvent.Kind.REDEEM, **source
+    ).select_related("coupon"):
+        coupon_release(
+            coupon=redemption.coupon,
+            idempotency_key=_key(order, f"refund:coupon:{redemption.pk}"),
+            acting_user=acting_user,
+            reason=reason,
+        )
+        done["coupon"] = True
+    for use in EntitlementEntry.objects.filter(kind=EntryKind.USE, **source).order_by("pk"):
+        package_consume_reverse(
+            entry=use,
+            idempotency_key=_key(order, f"refund:package:{use.pk}"),
+            acting_user=acting_user,
+        )
+        done["package_uses"] += 1
+    return done
+
+
+def _cancel(*, order: Order, status: str, reason: str, acting_user: User) -> Order:
+    order = order_mark_cancelled(order=order, status=status, reason=reason, acting_user=acting_user)
+    done = _reverse_settlement(order=order, acting_user=acting_user, reason=order.cancel_reason)
+    done.update(
+        {
+            "reason": order.cancel_reason,
+            "cash_to_return": str(order.cash_amount),
+            "card_to_return": str(order.card_amount),
+        }
+    )
+    audit_record(
+        actor=acting_user,
+        action=f"order.{status}",
+        member=order.member,
+        obj=order,
+        object_id=order.number,
+        details=done,
+    )
+    return order
+
+
+@transaction.atomic
+def order_refund(*, order: Order, reason: str, acting_user: User) -> Order:
+    """Refund an order: stored value back, points taken back, coupon and package uses released.
+
+    Cash and card are handed back by staff (the audit row says how much). Twice is refused.
+    """
+    return _cancel(
+        order=order, status=Order.Status.REFUNDED, reason=reason, acting_user=acting_user
+    )
+
+
+def order_can_void(*, order: Order) -> bool:
+    """A void corrects a mistake: only on the day the order was recorded."""
+    return (
+        order.status == Order.Status.COMPLETED
+        and timezone.localdate(order.created_at) == timezone.localdate()
+    )
+
+
+@transaction.atomic
+def order_void(*, order: Order, reason: str, acting_user: User) -> Order:
+    """Void an order recorded by mistake (same day only); reverses everything like a refund."""
+    if order.status == Order.Status.COMPLETED and not order_can_void(order=order):
+        raise ValidationError(
+            _("Only an order from today can be voided; refund it instead."), code="too_late"
+        )
+    return _cancel(order=order, status=Order.Status.VOIDED, reason=reason, acting_user=acting_user)
+
+
+@transaction.atomic
+def counter_top_up(
+    *,
+    member: Member,
+    amount: Decimal,
+    method: str,
+    acting_user: User,
+    idempotency_key: str,
+) -> WalletTopUpResult:
+    """Top up at the counter (cash or card terminal) with the usual bonus rules, audited."""
+    if method not in COUNTER_TOP_UP_METHODS:
+        raise ValidationError(
+            {"method": _("At the counter, choose cash or the card terminal.")}, code="method"
+        )
+    result = wallet_top_up(
+        member=member,
+        amount=amount,
+        method=method,
+        idempotency_key=require_key(idempotency_key),
+        acting_user=acting_user,
+        source_type="counter",
+        source_id=str(acting_user.pk),
+    )
+    if StaffAction.objects.filter(
+        action="wallet.top_up", object_type="wallet_entry", object_id=str(result.entry.pk)
+    ).exists():
+        return result  # a retry of the same top-up: already recorded
+    audit_record(
+        actor=acting_user,
+        action="wallet.top_up",
+        member=member,
+        obj=result.entry,
+        object_type="wallet_entry",
+        details={
+            "amount": str(result.entry.principal_amount),
+            "bonus": str(result.bonus),
+            "method": method,
+            "package": result.member_package.pk if result.member_package else None,
+        },
+    )
+    return result
