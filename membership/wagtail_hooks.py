@@ -1,0 +1,168 @@
+"""The owner's back office at /cms/: tiers with their benefits, stores, service categories and
+a searchable member list. Only logins with `wagtailadmin.access_admin` (the Owner group and
+superusers) get in; counter staff do not."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.ui.tables import Column
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from membership.models import Member, ServiceCategory, Store, Tier
+
+
+class TierViewSet(SnippetViewSet):
+    model = Tier
+    icon = "pick"
+    menu_label = _("Tiers")
+    list_display = [
+        "display_name",
+        "code",
+        "rank",
+        "min_spend",
+        "min_orders",
+        "target_share_percent",
+        "points_multiplier",
+        "stored_value_discount_percent",
+    ]
+    ordering = ["-rank"]
+    search_fields = ["name_zh", "name_en", "code"]
+    search_backend_name = None
+    copy_view_enabled = False
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("name_zh"), FieldPanel("name_en")]),
+                FieldRowPanel([FieldPanel("code"), FieldPanel("rank"), FieldPanel("badge_color")]),
+                FieldPanel("target_share_percent"),
+            ],
+            heading=_("Tier"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("window_months"),
+                FieldRowPanel([FieldPanel("min_spend"), FieldPanel("min_orders")]),
+                FieldRowPanel(
+                    [FieldPanel("min_orders_per_recent_month"), FieldPanel("recent_months")]
+                ),
+            ],
+            heading=_("Criteria (rolling window)"),
+            help_text=_(
+                "A member holds the best-ranked tier whose criteria are all met over the window. "
+                "The lowest-ranked tier is the default."
+            ),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("stored_value_discount_percent"), FieldPanel("points_multiplier")]
+                ),
+                FieldPanel("pickup_response_hours"),
+            ],
+            heading=_("Benefits the system applies"),
+        ),
+        InlinePanel(
+            "benefits",
+            panels=[FieldPanel("title_zh"), FieldPanel("title_en"), FieldPanel("sort_order")],
+            heading=_("Benefits shown to members"),
+            label=_("Benefit"),
+        ),
+    ]
+
+
+class StoreViewSet(SnippetViewSet):
+    model = Store
+    icon = "home"
+    menu_label = _("Stores")
+    list_display = ["name", "code", "address", "phone", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "code", "address"]
+    search_backend_name = None
+    copy_view_enabled = False
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("code")]),
+        FieldPanel("address"),
+        FieldPanel("phone"),
+        FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+        FieldPanel("service_radius_km"),
+        FieldPanel("is_active"),
+    ]
+
+
+class ServiceCategoryViewSet(SnippetViewSet):
+    model = ServiceCategory
+    icon = "tag"
+    menu_label = _("Service categories")
+    list_display = ["display_name", "code", "default_price", "sort_order"]
+    search_fields = ["name_zh", "name_en", "code"]
+    search_backend_name = None
+    copy_view_enabled = False
+    panels = [
+        FieldRowPanel([FieldPanel("name_zh"), FieldPanel("name_en")]),
+        FieldRowPanel([FieldPanel("code"), FieldPanel("default_price"), FieldPanel("sort_order")]),
+    ]
+
+
+class MemberViewPolicy(ModelPermissionPolicy):
+    """Members are looked at here, not edited: they keep their own profile, tiers are set by
+    the tier review and money moves only through the ledger services."""
+
+    def user_has_permission(self, user, action):
+        if action != "view":
+            return False
+        return super().user_has_permission(user, action)
+
+
+register_permission_policy(Member, MemberViewPolicy(Member), exact_class=True)
+
+
+class MemberViewSet(SnippetViewSet):
+    model = Member
+    icon = "group"
+    menu_label = _("Members")
+    list_display = [
+        "number",
+        "name",
+        Column("phone", label=_("phone number"), accessor="user.phone"),
+        Column("tier", label=_("tier"), accessor="tier"),
+        "joined_at",
+    ]
+    list_filter = ["tier"]
+    list_per_page = 50
+    search_fields = ["name", "number", "user__phone", "user__email"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "number",
+        "name",
+        "gender",
+        "birthday",
+        "address",
+        "tier",
+        "tier_since",
+        "joined_at",
+        "first_visit_at",
+        "needs_pickup_delivery",
+        "express_preference",
+        "discount_sensitivity",
+        "payment_preference",
+        "consent_marketing_sms",
+        "consent_marketing_email",
+    ]
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return Member.objects.select_related("user", "tier").order_by("-joined_at", "-id")
+
+
+class MembershipGroup(SnippetViewSetGroup):
+    items = (TierViewSet, MemberViewSet, StoreViewSet, ServiceCategoryViewSet)
+    menu_icon = "group"
+    menu_label = _("Membership")
+    menu_name = "membership"
+    menu_order = 200
+
+
+register_snippet(MembershipGroup)
