@@ -1,4 +1,8 @@
-"""allauth adapter: phone numbers live on our User, codes go out through the SMS backend."""
+"""allauth adapter: phone numbers live on our User, codes go out through the SMS backend.
+
+allauth's phone support needs all five phone methods below; the default adapter passes
+`manage.py check` and fails at the first code request.
+"""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
@@ -6,15 +10,20 @@ from django.utils.translation import gettext as _
 
 from membership.models import User
 from membership.services.members import member_create
-from membership.sms import send_sms
+
+from .fields import E164PhoneField, normalize_phone
+from .tasks import sms_deliver
+
+
+def _send_sms_after_commit(phone: str, body: str) -> None:
+    to = normalize_phone(phone) or phone
+    transaction.on_commit(lambda: sms_deliver.enqueue(to=to, body=body))
 
 
 class PortalAccountAdapter(DefaultAccountAdapter):
-    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
-        body = _("Your verification code is %(code)s. It expires in a few minutes.") % {
-            "code": code
-        }
-        transaction.on_commit(lambda: send_sms(phone, body))
+    # --- phone numbers -------------------------------------------------------------------
+    def phone_form_field(self, **kwargs):
+        return E164PhoneField(**kwargs)
 
     def get_phone(self, user) -> tuple[str, bool] | None:
         if user.phone:
@@ -22,18 +31,52 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         return None
 
     def set_phone(self, user, phone: str, verified: bool) -> None:
-        user.phone = phone
+        user.phone = normalize_phone(phone) or phone
         user.phone_verified = verified
         user.save(update_fields=["phone", "phone_verified"])
 
     def set_phone_verified(self, user, phone: str) -> None:
+        # allauth calls this once the code sent to `phone` was entered, also at the end of a
+        # phone change: only then does the new number replace the old one.
         self.set_phone(user, phone, True)
 
     def get_user_by_phone(self, phone: str):
-        return User.objects.filter(phone=phone).order_by("-phone_verified", "pk").first()
+        e164 = normalize_phone(phone)
+        if e164 is None:
+            return None
+        return User.objects.filter(phone=e164).first()
 
+    # --- text messages -------------------------------------------------------------------
+    def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
+        body = _("Your verification code is %(code)s. It expires in a few minutes.") % {
+            "code": code
+        }
+        _send_sms_after_commit(phone, body)
+
+    def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
+        # Enumeration prevention: the page looks the same, the text tells the truth.
+        body = _(
+            "Someone asked for a login code for this number, but it has no membership yet. "
+            "Sign up to join."
+        )
+        _send_sms_after_commit(phone, body)
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        body = _(
+            "Someone tried to sign up with this number, which already has a membership. "
+            "Log in with a code instead."
+        )
+        _send_sms_after_commit(phone, body)
+
+    # --- sign-up -------------------------------------------------------------------------
     def save_user(self, request, user, form, commit=True):
-        user = super().save_user(request, user, form, commit=commit)
-        if commit:
-            member_create(user=user)
+        # The login and its member archive are created together or not at all.
+        with transaction.atomic():
+            user = super().save_user(request, user, form, commit=commit)
+            if commit:
+                member_create(
+                    user=user,
+                    name=form.cleaned_data.get("name", ""),
+                    accepted_terms=bool(form.cleaned_data.get("accept_terms")),
+                )
         return user

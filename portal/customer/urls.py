@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views, wallet
+from . import profile, views, wallet
 
 app_name = "customer"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("profile/", profile.profile, name="profile"),
     path("wallet/", wallet.wallet, name="wallet"),
     path("points/", wallet.points, name="points"),
     path("packages/", wallet.packages, name="packages"),

@@ -168,20 +168,40 @@ STORAGES = {
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "customer:dashboard"
 ACCOUNT_ADAPTER = "portal.accounts.adapter.PortalAccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "portal.accounts.forms.PortalSignupForm",
+    "login": "portal.accounts.forms.PortalLoginForm",
+    "confirm_login_code": "portal.accounts.forms.PortalConfirmLoginCodeForm",
+    "verify_phone": "portal.accounts.forms.PortalVerifyPhoneForm",
+}
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}
-ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1"]
+# A phone number OR an email address: both are optional to allauth and PortalSignupForm
+# requires one of them. A password is optional (login by code is the default path).
+ACCOUNT_SIGNUP_FIELDS = ["phone", "email", "password1"]
+# account.W001 warns that no login method is a required sign-up field: the form enforces it.
+SILENCED_SYSTEM_CHECKS = ["account.W001"]
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True  # fix a mistyped number on the code page
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
 ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CHANGE_EMAIL = True  # a new address replaces the old one only once it is verified
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_REQUIRED = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# Six digits: what people expect in a text message, and phones offer to fill it in.
+ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_PASSWORD_INPUT_RENDER_VALUE = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_UNIQUE_EMAIL = True
+# Merged into allauth's defaults; they need a cache shared by all web processes (see CACHES).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
+    "request_login_code": "20/m/ip,3/m/key",
+    "verify_phone": "1/30s/key,3/m/ip",
+    "change_phone": "1/m/user",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }

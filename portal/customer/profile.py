@@ -1,0 +1,43 @@
+"""The member's own profile (customer archive): always the logged-in member's, never by id."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from membership.selectors.profile import member_profile_for_user, service_categories_for_profile
+from membership.services.profile import member_update_profile
+from portal.accounts.selectors import login_identities
+
+from .forms import ProfileForm
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile(request):
+    member = member_profile_for_user(user=request.user)
+    if member is None:
+        if request.user.has_perm("membership.use_counter"):
+            return redirect("counter:home")
+        return render(request, "portal/customer/no_member.html", status=404)
+
+    categories = service_categories_for_profile()
+    if request.method == "POST":
+        form = ProfileForm(request.POST, categories=categories)
+        if form.is_valid():
+            try:
+                member_update_profile(member=member, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("customer:profile")
+    else:
+        form = ProfileForm(initial=ProfileForm.initial_for(member), categories=categories)
+    return render(
+        request,
+        "portal/customer/profile.html",
+        {"member": member, "logins": login_identities(user=member.user), "form": form},
+    )
