@@ -6,6 +6,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from portal.customer import card as customer_card
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # set_language for the switcher
     path("django-admin/", admin.site.urls),  # superusers only
@@ -16,6 +18,7 @@ urlpatterns = [
     path("counter/", include("portal.counter.urls")),
     path("payments/", include("portal.payments.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("sw.js", customer_card.service_worker, name="service-worker"),  # member card offline
 ]
 
 if settings.DEBUG:

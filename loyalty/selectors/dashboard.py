@@ -29,3 +29,23 @@ def member_summary(*, user: User) -> MemberSummary | None:
         wallet_balance=wallet.balance if wallet else Decimal("0"),
         wallet_currency=wallet.currency if wallet else None,
     )
+
+
+def member_summary_by_number(*, number: str) -> MemberSummary | None:
+    """The same summary found by member number (the counter's member panel), login included,
+    in one query."""
+    member = (
+        Member.objects.select_related("tier", "user", "points_account", "wallet_account")
+        .filter(number=number)
+        .first()
+    )
+    if member is None:
+        return None
+    points = getattr(member, "points_account", None)
+    wallet = getattr(member, "wallet_account", None)
+    return MemberSummary(
+        member=member,
+        points=points.balance if points else 0,
+        wallet_balance=wallet.balance if wallet else Decimal("0"),
+        wallet_currency=wallet.currency if wallet else None,
+    )

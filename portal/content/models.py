@@ -1,13 +1,21 @@
 """Wagtail pages and site settings. Kept apart from the app that defines the User model."""
 
 from django.db import models
+from django.db.models import Case, IntegerField, Q, When
+from django.http.request import split_domain_port
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Page, Site
+from wagtail.models.sites import (
+    MATCH_DEFAULT,
+    MATCH_HOSTNAME,
+    MATCH_HOSTNAME_DEFAULT,
+    MATCH_HOSTNAME_PORT,
+)
 
 
 @register_setting(icon="site")
@@ -17,6 +25,49 @@ class ShopSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("shop settings")
+
+    @classmethod
+    def for_request(cls, request):
+        """The site and its settings in one query (Wagtail spends two), on every page:
+        base.html shows the brand name. Same site choice as Wagtail's Site.find_for_request.
+        """
+        attr_name = cls.get_cache_attr_name()
+        if hasattr(request, attr_name) or hasattr(request, "_wagtail_site"):
+            return super().for_request(request)
+        site = _site_for_request_with_settings(request)
+        request._wagtail_site = site
+        settings = getattr(site, "shopsettings", None) if site is not None else None
+        if settings is None:
+            return super().for_request(request)  # creates the row on first use
+        settings._request = request
+        setattr(request, attr_name, settings)
+        return settings
+
+
+def _site_for_request_with_settings(request) -> Site | None:
+    """wagtail.models.sites.get_site_for_hostname, with the settings row joined in."""
+    hostname = split_domain_port(request._get_raw_host())[0]
+    port = request.get_port()
+    sites = list(
+        Site.objects.annotate(
+            match=Case(
+                When(hostname=hostname, port=port, then=MATCH_HOSTNAME_PORT),
+                When(hostname=hostname, is_default_site=True, then=MATCH_HOSTNAME_DEFAULT),
+                When(is_default_site=True, then=MATCH_DEFAULT),
+                default=MATCH_HOSTNAME,
+                output_field=IntegerField(),
+            )
+        )
+        .filter(Q(hostname=hostname) | Q(is_default_site=True))
+        .order_by("match")
+        .select_related("root_page", "shopsettings")
+    )
+    if sites:
+        if len(sites) == 1 or sites[0].match in (MATCH_HOSTNAME_PORT, MATCH_HOSTNAME_DEFAULT):
+            return sites[0]
+        if sites[0].match == MATCH_DEFAULT:
+            return sites[len(sites) == 2]
+    return None
 
 
 class HomePage(Page):

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import profile, views, wallet
+from . import card, profile, views, wallet
 
 app_name = "customer"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("card/", card.card, name="card"),
     path("profile/", profile.profile, name="profile"),
     path("wallet/", wallet.wallet, name="wallet"),
     path("points/", wallet.points, name="points"),

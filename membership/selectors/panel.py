@@ -1,0 +1,54 @@
+"""The member panel at the counter: who the member is and what happened lately.
+
+Balances, coupons and packages belong to loyalty and are read through its selectors by the
+portal; this module reads only membership rows. Each list is one query, whatever the
+member's history, so the panel costs a fixed number of queries.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from membership.models import Booking, Member, MemberNote, Order
+
+PANEL_NOTES = 5
+PANEL_ORDERS = 5
+PANEL_BOOKINGS = 5
+
+
+@dataclass(frozen=True)
+class MemberPanel:
+    member: Member
+    notes: list[MemberNote]
+    last_orders: list[Order]
+    open_bookings: list[Booking]
+
+
+def member_by_number(*, number: str) -> Member | None:
+    return Member.objects.select_related("tier", "user").filter(number=number).first()
+
+
+def member_panel(*, member: Member) -> MemberPanel:
+    notes = list(MemberNote.objects.select_related("author").filter(member=member)[:PANEL_NOTES])
+    last_orders = list(
+        Order.objects.select_related("store")
+        .filter(member=member)
+        .order_by("-created_at", "-id")[:PANEL_ORDERS]
+    )
+    open_bookings = list(
+        Booking.objects.select_related("store")
+        .filter(member=member, status__in=Booking.OPEN_STATUSES, slot_end__gte=timezone.now())
+        .order_by("slot_start", "id")[:PANEL_BOOKINGS]
+    )
+    return MemberPanel(
+        member=member, notes=notes, last_orders=last_orders, open_bookings=open_bookings
+    )
+
+
+def member_notes(*, member: Member):
+    """All staff notes of a member, newest first (paginate it)."""
+    return (
+        MemberNote.objects.select_related("author")
+        .filter(member=member)
+        .order_by("-created_at", "-id")
+    )

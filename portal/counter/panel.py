@@ -1,0 +1,74 @@
+"""The member panel: everything staff need about a member on one screen, and staff notes."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from loyalty.selectors.coupons import coupons_usable_for_member
+from loyalty.selectors.dashboard import member_summary_by_number
+from loyalty.selectors.packages import packages_for_member
+from membership.selectors.panel import member_by_number, member_notes, member_panel
+from membership.services.notes import member_note_create
+from portal.permissions import staff_required
+
+NOTES_PAGE_SIZE = 20
+PANEL_COUPONS = 10
+PANEL_PACKAGES = 10
+
+
+def _member_or_404(number: str):
+    member = member_by_number(number=number)
+    if member is None:
+        raise Http404
+    return member
+
+
+@require_GET
+@staff_required
+def panel(request, number: str):
+    summary = member_summary_by_number(number=number)
+    if summary is None:
+        raise Http404
+    member = summary.member
+    return render(
+        request,
+        "portal/counter/panel.html",
+        {
+            "member": member,
+            "tier": member.tier,
+            "summary": summary,
+            "panel": member_panel(member=member),
+            "coupons": list(coupons_usable_for_member(member)[:PANEL_COUPONS]),
+            "packages": list(packages_for_member(member)[:PANEL_PACKAGES]),
+            "tags": None,  # no tag model yet: the section says so
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def notes(request, number: str):
+    """GET: all notes, paginated. POST: add a note, then back to the panel."""
+    member = _member_or_404(number)
+    error = None
+    if request.method == "POST":
+        try:
+            member_note_create(
+                member=member, text=request.POST.get("text", ""), acting_user=request.user
+            )
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            messages.success(request, _("Note saved."))
+            return redirect("counter:member", number=member.number)
+    page = Paginator(member_notes(member=member), NOTES_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/counter/notes.html",
+        {"member": member, "page": page, "error": error},
+        status=400 if error else 200,
+    )
