@@ -80,3 +80,11 @@ class PortalAccountAdapter(DefaultAccountAdapter):
                     accepted_terms=bool(form.cleaned_data.get("accept_terms")),
                 )
         return user
+
+
+def user_display(user) -> str:
+    """How allauth names a login in its messages ("Logged in as ..."): never the generated
+    username, which means nothing to the member."""
+    if getattr(user, "phone", None):
+        return user.phone.as_international
+    return user.email or user.get_username()

@@ -168,6 +168,7 @@ STORAGES = {
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "customer:dashboard"
 ACCOUNT_ADAPTER = "portal.accounts.adapter.PortalAccountAdapter"
+ACCOUNT_USER_DISPLAY = "portal.accounts.adapter.user_display"
 ACCOUNT_FORMS = {
     "signup": "portal.accounts.forms.PortalSignupForm",
     "login": "portal.accounts.forms.PortalLoginForm",

@@ -14,7 +14,8 @@ from tests.factories import MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-CODE = re.compile(r"\b(\d{6})\b")
+# Six digits, wherever they stand in the message (Chinese text has no spaces around them).
+CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 
 @pytest.fixture
@@ -145,7 +146,11 @@ def test_signup_refuses_bad_input_and_creates_nothing(client, send, data, field,
 def test_signup_with_a_taken_phone_creates_nothing_and_texts_the_owner(send):
     existing = MemberFactory(user__phone="+8613912345678").user
 
-    response = send(reverse("account_signup"), {"phone": "13912345678", "accept_terms": "on"})
+    response = send(
+        reverse("account_signup"),
+        {"phone": "13912345678", "accept_terms": "on"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
     assert response.status_code == 302  # the page can't tell whether the number exists
     assert User.objects.filter(phone="+8613912345678").get() == existing
@@ -209,8 +214,27 @@ def test_a_wrong_login_code_does_not_log_in(client, send):
     assert not is_logged_in(client)
 
 
+def test_three_wrong_codes_end_the_attempt_so_codes_cannot_be_guessed(client, send):
+    MemberFactory(user__phone="+8613912345678")
+    send(reverse("account_login"), {"login": "13912345678", "method": "code"})
+    code = last_sms_code("+8613912345678")
+    wrong = str((int(code) + 1) % 10**6).zfill(6)
+    for _ in range(3):  # ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS
+        send(reverse("account_confirm_login_code"), {"code": wrong})
+
+    response = send(reverse("account_confirm_login_code"), {"code": code})
+
+    assert response.status_code == 302
+    assert response["Location"] != reverse("customer:dashboard")
+    assert not is_logged_in(client)
+
+
 def test_code_request_for_an_unknown_number_looks_the_same_but_texts_no_code(client, send):
-    response = send(reverse("account_login"), {"login": "13912345678", "method": "code"})
+    response = send(
+        reverse("account_login"),
+        {"login": "13912345678", "method": "code"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
     assert response["Location"] == reverse("account_confirm_login_code")
     assert "no membership yet" in sms.outbox[-1].body
@@ -349,3 +373,17 @@ def test_account_management_pages_use_the_portal_layout_with_the_tab_bar(member_
     assert 'class="card account-form"' in html
     assert 'data-testid="tab-profile"' in html
     assert reverse("customer:profile") in html
+
+
+def test_messages_name_the_login_by_phone_not_by_generated_username(client, send):
+    member = MemberFactory(user__phone="+8613912345678", user__username="user42")
+
+    response = send(
+        reverse("account_login"),
+        {"login": "13912345678", "password": "correct horse battery", "method": "password"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert member.user.username not in page
+    assert "+86 139 1234 5678" in page
