@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import card, profile, views, wallet
+from . import card, orders, profile, views, wallet
 
 app_name = "customer"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("wallet/", wallet.wallet, name="wallet"),
     path("points/", wallet.points, name="points"),
     path("packages/", wallet.packages, name="packages"),
+    path("orders/", orders.orders, name="orders"),
+    path("orders/<str:number>/", orders.order, name="order"),
 ]

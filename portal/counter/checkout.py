@@ -1,0 +1,367 @@
+"""Counter: ring up an order, confirm it, refund/void it, top up, and the follow-up to-do list."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from loyalty.models import WalletAccount
+from loyalty.selectors.coupons import coupons_usable_for_member
+from loyalty.selectors.packages import packages_for_member
+from loyalty.services.checkout import (
+    checkout_order,
+    checkout_price,
+    checkout_quote,
+    counter_top_up,
+    order_can_void,
+    order_refund,
+    order_void,
+)
+from loyalty.services.wallet import top_up_bonus_preview
+from membership.models import FollowUpTask, Member, ServiceCategory, User
+from membership.roles import OWNER_GROUP, STAFF_GROUP
+from membership.selectors.followups import followups_done, followups_for_member, followups_open
+from membership.selectors.orders import order_detail
+from membership.selectors.panel import member_by_number
+from membership.services.followups import followup_complete, followup_create
+from portal.counter.checkout_forms import (
+    CancelOrderForm,
+    CheckoutForm,
+    CounterTopUpForm,
+    FollowUpDoneForm,
+    FollowUpForm,
+)
+from portal.counter.context import counter_roles
+from portal.permissions import staff_required
+
+FOLLOWUPS_PAGE_SIZE = 20
+
+
+def _member_or_404(number: str) -> Member:
+    member = member_by_number(number=number)
+    if member is None:
+        raise Http404
+    return member
+
+
+def _balance(member: Member):
+    account = WalletAccount.objects.filter(member=member).first()
+    return account.balance if account else None
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+def _render(request, template: str, context: dict, status: int = 200):
+    context.setdefault("roles", counter_roles(request))
+    context.setdefault("now", timezone.now())
+    return render(request, template, context, status=status)
+
+
+# --- checkout -----------------------------------------------------------------------------
+
+
+def _checkout_form(request, member: Member, data=None):
+    balance = _balance(member)
+    initial = {
+        "key": uuid.uuid4().hex,
+        "pay_with": CheckoutForm.PAY_STORED_VALUE if balance else CheckoutForm.PAY_CASH,
+    }
+    form = CheckoutForm(
+        data,
+        initial=initial,
+        categories=ServiceCategory.objects.all(),
+        coupons=coupons_usable_for_member(member),
+        entitlements=packages_for_member(member),
+        need_store=request.user.store_id is None,
+    )
+    return form, balance
+
+
+def _hidden_fields(post) -> list[tuple[str, str]]:
+    """Echo the submitted form on the confirmation page (the key stays the same)."""
+    skip = {"csrfmiddlewaretoken", "confirm", "edit"}
+    return [(name, value) for name, value in post.items() if name not in skip]
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def checkout(request, number: str):
+    """GET: the order form. POST: review (confirmation page) or, with confirm=1, record it."""
+    member = _member_or_404(number)
+    if request.method == "GET":
+        form, balance = _checkout_form(request, member)
+        return _render(
+            request,
+            "portal/counter/checkout.html",
+            {"member": member, "form": form, "balance": balance},
+        )
+    form, balance = _checkout_form(request, member, request.POST)
+    context = {"member": member, "form": form, "balance": balance}
+    if not form.is_valid():
+        return _render(request, "portal/counter/checkout.html", context, status=400)
+    if "edit" in request.POST:
+        return _render(request, "portal/counter/checkout.html", context)
+    data = form.cleaned_data
+    store = data.get("store") or request.user.store
+    try:
+        price = checkout_price(
+            member=member,
+            lines=form.lines,
+            coupon=data["coupon"],
+            package_entitlement=data["package"],
+        )
+        payments = form.payments(due=price.due)
+        if request.POST.get("confirm") == "1":
+            order = checkout_order(
+                member=member,
+                store=store,
+                lines=form.lines,
+                payments=payments,
+                coupon=data["coupon"],
+                package_entitlement=data["package"],
+                is_express=data["is_express"],
+                needs_pickup_delivery=data["needs_pickup_delivery"],
+                acting_user=request.user,
+                idempotency_key=data["key"],
+            )
+            messages.success(
+                request,
+                _("Order %(number)s recorded. %(points)d points earned.")
+                % {"number": order.number, "points": order.points_earned},
+            )
+            return redirect("counter:order", number=order.number)
+        quote = checkout_quote(
+            member=member,
+            lines=form.lines,
+            payments=payments,
+            coupon=data["coupon"],
+            package_entitlement=data["package"],
+        )
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return _render(request, "portal/counter/checkout.html", context, status=400)
+    context.update(
+        {
+            "quote": quote,
+            "lines": form.lines,
+            "hidden": _hidden_fields(request.POST),
+            "is_express": data["is_express"],
+            "needs_pickup_delivery": data["needs_pickup_delivery"],
+        }
+    )
+    return _render(request, "portal/counter/checkout_confirm.html", context)
+
+
+# --- orders: receipt, refund, void --------------------------------------------------------
+
+
+def _order_or_404(number: str):
+    order = order_detail(number=number)
+    if order is None:
+        raise Http404
+    return order
+
+
+def _order_page(request, order, *, form=None, action=None, status=200):
+    return _render(
+        request,
+        "portal/counter/order.html",
+        {
+            "order": order,
+            "member": order.member,
+            "can_void": order_can_void(order=order),
+            "cancel_form": form or CancelOrderForm(),
+            "failed_action": action,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET"])
+@staff_required
+def order(request, number: str):
+    return _order_page(request, _order_or_404(number))
+
+
+def _cancel(request, number: str, service, done_message: str, action: str):
+    order = _order_or_404(number)
+    form = CancelOrderForm(request.POST)
+    if form.is_valid():
+        try:
+            service(order=order, reason=form.cleaned_data["reason"], acting_user=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, done_message % {"number": order.number})
+            return redirect("counter:order", number=order.number)
+    return _order_page(request, order, form=form, action=action, status=400)
+
+
+@require_POST
+@staff_required
+def order_refund_view(request, number: str):
+    return _cancel(
+        request,
+        number,
+        order_refund,
+        _("Order %(number)s refunded: stored value and points reversed."),
+        "refund",
+    )
+
+
+@require_POST
+@staff_required
+def order_void_view(request, number: str):
+    return _cancel(
+        request,
+        number,
+        order_void,
+        _("Order %(number)s voided: stored value and points reversed."),
+        "void",
+    )
+
+
+# --- counter top-up -----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def top_up(request, number: str):
+    member = _member_or_404(number)
+    status = 200
+    if request.method == "POST":
+        form = CounterTopUpForm(request.POST)
+        if form.is_valid():
+            try:
+                result = counter_top_up(
+                    member=member,
+                    amount=form.cleaned_data["amount"],
+                    method=form.cleaned_data["method"],
+                    acting_user=request.user,
+                    idempotency_key=form.cleaned_data["key"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                text = _("Topped up %(amount)s. Balance now %(balance)s.") % {
+                    "amount": result.entry.principal_amount,
+                    "balance": result.entry.balance_after,
+                }
+                if result.bonus:
+                    text += " " + _("Bonus %(bonus)s added.") % {"bonus": result.bonus}
+                if result.member_package:
+                    text += " " + _("Package %(name)s given.") % {
+                        "name": result.member_package.package.display_name
+                    }
+                messages.success(request, text)
+                return redirect("counter:member", number=member.number)
+        status = 400
+    else:
+        form = CounterTopUpForm(initial={"key": uuid.uuid4().hex})
+    preview = None
+    if form.is_bound and form.is_valid():
+        preview = top_up_bonus_preview(amount=form.cleaned_data["amount"])
+    return _render(
+        request,
+        "portal/counter/checkout_top_up.html",
+        {"member": member, "form": form, "balance": _balance(member), "preview": preview},
+        status=status,
+    )
+
+
+# --- follow-ups ---------------------------------------------------------------------------
+
+
+def _staff_users():
+    return (
+        User.objects.filter(
+            Q(groups__name__in=[STAFF_GROUP, OWNER_GROUP]) | Q(is_superuser=True), is_active=True
+        )
+        .distinct()
+        .order_by("first_name", "username")
+    )
+
+
+@require_http_methods(["GET"])
+@staff_required
+def followups(request):
+    """The to-do list: open tasks, most overdue first (or the done ones), paginated."""
+    show_done = request.GET.get("show") == "done"
+    tasks = followups_done() if show_done else followups_open()
+    page = Paginator(tasks, FOLLOWUPS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return _render(
+        request,
+        "portal/counter/followups.html",
+        {"page": page, "show_done": show_done, "done_form": FollowUpDoneForm()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def followup_new(request, number: str):
+    member = _member_or_404(number)
+    form = FollowUpForm(
+        request.POST if request.method == "POST" else None, staff_users=_staff_users()
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                followup_create(
+                    member=member,
+                    reason=form.cleaned_data["reason"],
+                    details=form.cleaned_data["details"],
+                    due_at=form.due_at(),
+                    assigned_to=form.cleaned_data["assigned_to"],
+                    source=FollowUpTask.Source.MANUAL,
+                    acting_user=request.user,
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Follow-up added to the to-do list."))
+                return redirect("counter:member", number=member.number)
+        status = 400
+    return _render(
+        request,
+        "portal/counter/followups_new.html",
+        {
+            "member": member,
+            "form": form,
+            "open_tasks": list(followups_for_member(member=member)[:10]),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@staff_required
+def followup_done(request, pk: int):
+    task = FollowUpTask.objects.filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    form = FollowUpDoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("note", [])))
+    else:
+        try:
+            followup_complete(task=task, acting_user=request.user, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Marked done."))
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("counter:followups")

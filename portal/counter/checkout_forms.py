@@ -1,0 +1,220 @@
+"""Counter forms: checkout, refund/void, counter top-up, follow-ups. Input only; rules live
+in the services."""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.models import TopUpMethod
+from loyalty.services.checkout import PaymentSplit
+from membership.models import Store, User
+from membership.services.orders import OrderLineInput
+
+ZERO = Decimal("0.00")
+
+
+def money_input(**attrs) -> forms.TextInput:
+    """A keypad-friendly amount box (the phone shows the decimal keypad)."""
+    return forms.TextInput(
+        attrs={"inputmode": "decimal", "autocomplete": "off", "pattern": r"[0-9]*[.,]?[0-9]*"}
+        | attrs
+    )
+
+
+class MoneyField(forms.DecimalField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("widget", money_input())
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".").replace("，", ".")
+        return super().to_python(value)
+
+
+class CheckoutForm(forms.Form):
+    PAY_STORED_VALUE = "stored_value"
+    PAY_CASH = "cash"
+    PAY_CARD = "card"
+    PAY_MIXED = "mixed"
+
+    is_express = forms.BooleanField(label=_("Express"), required=False)
+    needs_pickup_delivery = forms.BooleanField(label=_("Pickup / delivery"), required=False)
+    coupon = forms.ModelChoiceField(
+        label=_("Coupon"), queryset=None, required=False, empty_label=_("No coupon")
+    )
+    package = forms.ModelChoiceField(
+        label=_("Use a package"), queryset=None, required=False, empty_label=_("No package")
+    )
+    pay_with = forms.ChoiceField(
+        label=_("Pay with"),
+        widget=forms.RadioSelect,
+        choices=[
+            (PAY_STORED_VALUE, _("Stored value")),
+            (PAY_CASH, _("Cash")),
+            (PAY_CARD, _("Card")),
+            (PAY_MIXED, _("Mixed")),
+        ],
+    )
+    stored_value = MoneyField(label=_("From stored value (before discount)"), required=False)
+    cash = MoneyField(label=_("Cash"), required=False)
+    card = MoneyField(label=_("Card"), required=False)
+    key = forms.CharField(widget=forms.HiddenInput, max_length=160)
+
+    def __init__(self, *args, categories, coupons, entitlements, need_store: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = list(categories)
+        self.fields["coupon"].queryset = coupons
+        self.fields["coupon"].label_from_instance = self._coupon_label
+        self.fields["package"].queryset = entitlements
+        self.fields["package"].label_from_instance = self._package_label
+        if need_store:
+            self.fields["store"] = forms.ModelChoiceField(
+                label=_("Store"), queryset=Store.objects.filter(is_active=True)
+            )
+        self.rows = []
+        for category in self.categories:
+            qty = forms.IntegerField(
+                label=category.display_name,
+                min_value=0,
+                max_value=999,
+                required=False,
+                widget=forms.NumberInput(
+                    attrs={"inputmode": "numeric", "min": 0, "max": 999, "class": "qty"}
+                ),
+            )
+            amount = MoneyField(
+                label=_("Amount"),
+                min_value=ZERO,
+                required=False,
+                widget=money_input(
+                    **{"class": "line-amount", "data-unit-price": str(category.default_price)}
+                ),
+            )
+            self.fields[f"qty_{category.pk}"] = qty
+            self.fields[f"amt_{category.pk}"] = amount
+            self.rows.append((category, f"qty_{category.pk}", f"amt_{category.pk}"))
+
+    @staticmethod
+    def _coupon_label(coupon) -> str:
+        from portal.templatetags.money import money
+
+        if coupon.min_spend > 0:
+            return _("%(name)s: %(off)s off orders from %(min)s") % {
+                "name": coupon.template.display_name,
+                "off": money(coupon.amount_off),
+                "min": money(coupon.min_spend),
+            }
+        return _("%(name)s: %(off)s off") % {
+            "name": coupon.template.display_name,
+            "off": money(coupon.amount_off),
+        }
+
+    @staticmethod
+    def _package_label(entitlement) -> str:
+        return _("%(package)s: %(service)s, %(left)d left") % {
+            "package": entitlement.member_package.package.display_name,
+            "service": entitlement.category.display_name,
+            "left": entitlement.remaining,
+        }
+
+    def row_fields(self):
+        """(category, count field, amount field) for the template."""
+        return [(category, self[qty], self[amt]) for category, qty, amt in self.rows]
+
+    def clean(self):
+        data = super().clean()
+        lines = []
+        for category, qty_name, amt_name in self.rows:
+            quantity = data.get(qty_name) or 0
+            amount = data.get(amt_name)
+            if quantity == 0:
+                if amount:
+                    self.add_error(qty_name, _("Enter how many."))
+                continue
+            if amount is None:
+                amount = (category.default_price * quantity).quantize(Decimal("0.01"))
+            lines.append(OrderLineInput(category=category, quantity=quantity, amount=amount))
+        if not lines and not self.errors:
+            raise forms.ValidationError(_("Enter how many items of at least one kind."))
+        self.lines = lines
+        if data.get("pay_with") == self.PAY_MIXED:
+            parts = [data.get("stored_value"), data.get("cash"), data.get("card")]
+            if not any(parts):
+                raise forms.ValidationError(_("Enter how much is paid each way."))
+        return data
+
+    def payments(self, *, due: Decimal) -> PaymentSplit:
+        """The split: everything one way, or the amounts entered for a mixed payment."""
+        data = self.cleaned_data
+        method = data["pay_with"]
+        if method == self.PAY_MIXED:
+            return PaymentSplit(
+                stored_value=data.get("stored_value") or ZERO,
+                cash=data.get("cash") or ZERO,
+                card=data.get("card") or ZERO,
+            )
+        return PaymentSplit(**{method: due})
+
+
+class CancelOrderForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Say why (a few words).")},
+    )
+
+
+class CounterTopUpForm(forms.Form):
+    amount = MoneyField(label=_("Amount"), min_value=Decimal("0.01"))
+    method = forms.ChoiceField(
+        label=_("Paid by"),
+        widget=forms.RadioSelect,
+        choices=[
+            (TopUpMethod.CASH, TopUpMethod.CASH.label),
+            (TopUpMethod.CARD_TERMINAL, TopUpMethod.CARD_TERMINAL.label),
+        ],
+        initial=TopUpMethod.CASH,
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=160)
+
+
+class FollowUpForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What needs doing"),
+        max_length=255,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Call back about the curtains")}),
+    )
+    details = forms.CharField(
+        label=_("Details"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    due_date = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    assigned_to = forms.ModelChoiceField(
+        label=_("Assigned to"), queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args, staff_users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = staff_users
+        self.fields["assigned_to"].label_from_instance = lambda user: (
+            user.get_full_name() or user.username
+        )
+        if not self.is_bound:
+            self.initial.setdefault("due_date", timezone.localdate() + timedelta(days=1))
+
+    def due_at(self) -> datetime:
+        """Due by the end of the chosen day in the shop's time zone."""
+        return timezone.make_aware(datetime.combine(self.cleaned_data["due_date"], time(23, 59)))
+
+
+class FollowUpDoneForm(forms.Form):
+    note = forms.CharField(label=_("Outcome"), max_length=255, required=False)
