@@ -74,6 +74,10 @@ class PortalLoginForm(LoginForm):
         )
         if "password" in self.fields:
             self.fields["password"].required = False
+            # static/js/login.js: Enter here means "log in with my password".
+            self.fields["password"].widget.attrs["data-enter-clicks"] = (
+                "[name=method][value=password]"
+            )
 
     def _method(self) -> str:
         return LOGIN_BY_PASSWORD if self.data.get("method") == LOGIN_BY_PASSWORD else LOGIN_BY_CODE
