@@ -5,7 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 def _sync_roles(sender, **kwargs):
     # Permissions are created app by app after migrate; the roles follow once the last app is done.
-    if sender is not list(apps.get_app_configs())[-1]:
+    # post_migrate is sent only for apps with models (django.contrib.postgres, last on
+    # PostgreSQL, has none), so wait for the last app that has them.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender is not with_models[-1]:
         return
     from membership.services.roles import roles_sync
 
