@@ -79,9 +79,7 @@ def test_scan_order_pay_with_balance_and_the_member_sees_it(live_server, browser
         )
 
         # order: two suits and a shirt, paid from the balance
-        counter.goto(
-            live_server.url + reverse("counter:checkout", kwargs={"number": member.number})
-        )
+        counter.get_by_test_id("panel-checkout").click()
         suit_row = counter.locator(".item-row[data-category='suit']")
         suit_row.locator("button[data-step='1']").click()
         suit_row.locator("button[data-step='1']").click()
