@@ -35,11 +35,11 @@ from loyalty.models import (
     WalletEntry,
 )
 from membership.models import Member, Order, StaffAction, Store, User
+from membership.selectors.orders import order_by_key
 from membership.services.audit import audit_record
 from membership.services.orders import (
     OrderLineInput,
     OrderSettlement,
-    order_by_key,
     order_lines_validate,
     order_mark_cancelled,
     order_record,

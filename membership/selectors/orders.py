@@ -43,3 +43,8 @@ def orders_recent_for_member(*, member: Member, limit: int = 5) -> list[Order]:
         .select_related("store")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+def order_by_key(*, idempotency_key: str) -> Order | None:
+    """The order a checkout form with this key already recorded, if any."""
+    return Order.objects.filter(idempotency_key=idempotency_key).first()

@@ -165,10 +165,6 @@ def order_record(
     return order
 
 
-def order_by_key(*, idempotency_key: str) -> Order | None:
-    return Order.objects.filter(idempotency_key=idempotency_key).first()
-
-
 @transaction.atomic
 def order_mark_cancelled(*, order: Order, status: str, reason: str, acting_user: User) -> Order:
     """Mark a completed order refunded or voided (who, when, why). Only the order row."""

@@ -29,7 +29,7 @@ from loyalty.services.wallet import top_up_bonus_preview
 from membership.models import FollowUpTask, Member, ServiceCategory, User
 from membership.roles import OWNER_GROUP, STAFF_GROUP
 from membership.selectors.followups import followups_done, followups_for_member, followups_open
-from membership.selectors.orders import order_detail
+from membership.selectors.orders import order_by_key, order_detail
 from membership.selectors.panel import member_by_number
 from membership.services.followups import followup_complete, followup_create
 from portal.counter.checkout_forms import (
@@ -106,6 +106,12 @@ def checkout(request, number: str):
             "portal/counter/checkout.html",
             {"member": member, "form": form, "balance": balance},
         )
+    if request.POST.get("confirm") == "1" and request.POST.get("key"):
+        # A double tap: the first tap already recorded this form (its coupon is used now,
+        # so the form would no longer validate). Show the order it recorded.
+        done = order_by_key(idempotency_key=request.POST["key"])
+        if done is not None and done.member_id == member.pk:
+            return redirect("counter:order", number=done.number)
     form, balance = _checkout_form(request, member, request.POST)
     context = {"member": member, "form": form, "balance": balance}
     if not form.is_valid():

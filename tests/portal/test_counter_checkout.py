@@ -183,6 +183,21 @@ def test_review_shows_the_discount_totals_and_points_then_confirm_records_once(c
     assert PointsAccount.objects.get(member=shop["member"]).balance == 226
 
 
+def test_a_double_tap_with_a_coupon_opens_the_same_order(client, shop):
+    template = CouponTemplate.objects.create(name_zh="减20", amount_off=D("20"))
+    coupon = coupon_issue(member=shop["member"], template=template, idempotency_key="c")
+    client.force_login(shop["staff"])
+    data = form_data(shop, coupon=coupon.pk, pay_with="cash", confirm="1")
+
+    first = client.post(checkout_url(shop["member"]), data)
+    second = client.post(checkout_url(shop["member"]), data)
+
+    order = Order.objects.get()
+    assert order.coupon_discount == D("20.00")
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+
+
 def test_owner_without_a_store_chooses_one(client, shop):
     owner = OwnerFactory()
     client.force_login(owner)
