@@ -2,6 +2,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from membership.models import Member, User
+from membership.selectors.followups import followups_open_annotations
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ def member_summary_by_number(*, number: str) -> MemberSummary | None:
     in one query."""
     member = (
         Member.objects.select_related("tier", "user", "points_account", "wallet_account")
+        .annotate(**followups_open_annotations())
         .filter(number=number)
         .first()
     )

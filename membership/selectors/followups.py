@@ -1,4 +1,5 @@
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from membership.models import FollowUpTask, Member
 
@@ -24,3 +25,21 @@ def followups_for_member(*, member: Member, open_only: bool = True) -> QuerySet[
     if open_only:
         return tasks.filter(done_at__isnull=True).order_by("due_at", "id")
     return tasks.order_by("-created_at", "-id")
+
+
+def followups_open_annotations() -> dict:
+    """Annotations for a Member queryset: open follow-ups (count, and the most urgent one's
+    reason and due time), so the member panel shows them without another query."""
+    open_tasks = FollowUpTask.objects.filter(member=OuterRef("pk"), done_at__isnull=True)
+    first = open_tasks.order_by("due_at", "id")
+    return {
+        "open_followups": Coalesce(
+            Subquery(
+                open_tasks.order_by().values("member").annotate(n=Count("id")).values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+        "next_followup_reason": Subquery(first.values("reason")[:1]),
+        "next_followup_due": Subquery(first.values("due_at")[:1]),
+    }

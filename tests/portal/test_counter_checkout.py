@@ -471,3 +471,30 @@ def test_to_do_list_is_paginated_most_overdue_first_with_fixed_queries(
 
     assert [t.reason for t in first.context["page"]][:2] == ["Task 00", "Task 01"]
     assert len(first.context["page"]) == 20 and len(last.context["page"]) == 5
+
+
+def test_the_member_panel_shows_open_follow_ups_without_extra_queries(
+    client, shop, django_assert_max_num_queries
+):
+    now = timezone.now()
+    for hours, reason in [(30, "Later task"), (2, "Call about the stain"), (50, "Third")]:
+        followup_create(
+            member=shop["member"],
+            reason=reason,
+            source=FollowUpTask.Source.RULE,
+            due_at=now + timedelta(hours=hours),
+        )
+    done = followup_create(member=shop["member"], reason="Old", source="rule", due_at=now)
+    done.done_at = now
+    done.save()
+    client.force_login(shop["staff"])
+    url = reverse("counter:member", kwargs={"number": shop["member"].number})
+    client.get(url)
+
+    with django_assert_max_num_queries(10):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+
+    html = response.content.decode()
+    assert "Call about the stain" in html and "3 open" in html
+    assert "Later task" not in html and ">Old<" not in html
+    assert reverse("counter:checkout", kwargs={"number": shop["member"].number}) in html
