@@ -498,3 +498,16 @@ def test_the_member_panel_shows_open_follow_ups_without_extra_queries(
     assert "Call about the stain" in html and "3 open" in html
     assert "Later task" not in html and ">Old<" not in html
     assert reverse("counter:checkout", kwargs={"number": shop["member"].number}) in html
+
+
+def test_counter_order_page_query_count_is_fixed(client, shop, django_assert_max_num_queries):
+    order = recorded_order(shop)
+    for n in range(20):
+        order.lines.create(category=ServiceCategoryFactory(code=f"x{n}"), quantity=1, amount=0)
+    client.force_login(shop["staff"])
+    url = reverse("counter:order", kwargs={"number": order.number})
+    client.get(url)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(url)
+    assert response.status_code == 200

@@ -158,3 +158,17 @@ def test_rating_twice_is_refused(client, member):
     assert "already rated" in response.content.decode()
     assert OrderFeedback.objects.get().rating == 1
     assert FollowUpTask.objects.count() == 1
+
+
+def test_receipt_query_count_is_fixed(client, member, django_assert_max_num_queries):
+    order = OrderFactory(member=member)
+    for n in range(30):
+        OrderLine.objects.create(
+            order=order, category=ServiceCategoryFactory(code=f"c{n}"), quantity=1, amount=0
+        )
+    client.force_login(member.user)
+    client.get(order_url(order))
+
+    with django_assert_max_num_queries(7):
+        response = client.get(order_url(order))
+    assert response.status_code == 200 and response.content.decode().count(" × 1<") == 30
