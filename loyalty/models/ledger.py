@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+HALF_CENT = Decimal("0.005")
+
 
 class LedgerImmutableError(Exception):
     """Raised when code tries to change or delete a ledger entry."""
@@ -158,8 +160,11 @@ class WalletEntry(LedgerEntryBase):
         indexes = [models.Index(fields=["account", "-created_at"])]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="wallet_entry_amount_not_zero"),
+            # amount == principal + bonus. Written as "within half a cent" because SQLite
+            # adds decimals as floats; for values with two decimals this is still exact.
             models.CheckConstraint(
-                condition=Q(amount=F("principal_amount") + F("bonus_amount")),
+                condition=Q(amount__gt=F("principal_amount") + F("bonus_amount") - HALF_CENT)
+                & Q(amount__lt=F("principal_amount") + F("bonus_amount") + HALF_CENT),
                 name="wallet_entry_parts_add_up",
             ),
             models.CheckConstraint(

@@ -79,10 +79,10 @@ def _lock_or_create(model, member: Member, **defaults):
         return account
     try:
         with transaction.atomic():  # savepoint: a concurrent creator may win the race
-            model.objects.create(member=member, **defaults)
+            # The new row is ours (locked) until the transaction ends.
+            return model.objects.create(member=member, **defaults)
     except IntegrityError:
-        pass
-    return model.objects.select_for_update().get(member=member)
+        return model.objects.select_for_update().get(member=member)
 
 
 def lock_points_account(member: Member) -> PointsAccount:

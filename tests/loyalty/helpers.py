@@ -2,55 +2,57 @@
 
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import Count, Min, Sum
 from django.db.models.functions import Coalesce
 
-from loyalty.models import (
-    Entitlement,
-    PointsAccount,
-    PointsAllocation,
-    PointsEntry,
-    WalletAccount,
-    WalletEntry,
-)
+from loyalty.models import Entitlement, PointsAccount, PointsAllocation, WalletAccount
+
+
+def _replay(rows, *, zero):
+    """Walk the entries oldest first: each balance_after is the running sum, never negative."""
+    running = zero
+    for amount, balance_after in rows:
+        assert amount != 0
+        running += amount
+        assert running >= 0, running
+        assert balance_after == running, (balance_after, running)
+    return running
 
 
 def assert_ledger_consistent(account) -> None:
-    """balance == sum(entries) and never negative; the last entry's balance_after is the balance."""
+    """balance == sum(entries), never negative, and every entry's balance_after is the running sum."""
     account.refresh_from_db()
     if isinstance(account, PointsAccount):
-        entries = PointsEntry.objects.filter(account=account)
-        total = entries.aggregate(s=Coalesce(Sum("amount"), 0))["s"]
+        rows = list(account.entries.order_by("id").values_list("amount", "balance_after"))
+        total = _replay(rows, zero=0)
         assert account.balance == total, (account.balance, total)
         assert account.balance >= 0
-        last = entries.order_by("-id").first()
-        assert (last.balance_after if last else 0) == account.balance
-        # Every point held sits in a lot: the lots' remainders add up to the balance.
-        lots = entries.filter(amount__gt=0).aggregate(s=Coalesce(Sum("amount"), 0))["s"]
-        used = PointsAllocation.objects.filter(lot__account=account).aggregate(
-            s=Coalesce(Sum("points"), 0)
-        )["s"]
-        assert lots - used == account.balance, (lots, used, account.balance)
-        negative = entries.filter(amount__lt=0).aggregate(s=Coalesce(Sum("amount"), 0))["s"]
-        assert -negative == used, (negative, used)
-        assert not PointsAllocation.objects.filter(lot__account=account, points__lte=0).exists()
-    elif isinstance(account, WalletAccount):
-        entries = WalletEntry.objects.filter(account=account)
-        sums = entries.aggregate(
-            p=Coalesce(Sum("principal_amount"), Decimal("0")),
-            b=Coalesce(Sum("bonus_amount"), Decimal("0")),
-            a=Coalesce(Sum("amount"), Decimal("0")),
+        # Every point held sits in a lot: what the lots earned minus what was taken from them.
+        earned = sum(a for a, _b in rows if a > 0)
+        spent = -sum(a for a, _b in rows if a < 0)
+        taken = PointsAllocation.objects.filter(lot__account=account).aggregate(
+            s=Coalesce(Sum("points"), 0), low=Min("points"), n=Count("id")
         )
-        assert account.principal == sums["p"], (account.principal, sums)
-        assert account.bonus == sums["b"], (account.bonus, sums)
-        assert account.balance == sums["a"]
+        assert taken["s"] == spent, (taken, spent)
+        assert taken["n"] == 0 or taken["low"] > 0
+        assert earned - taken["s"] == account.balance
+    elif isinstance(account, WalletAccount):
+        rows = list(
+            account.entries.order_by("id").values_list(
+                "amount", "balance_after", "principal_amount", "bonus_amount"
+            )
+        )
+        total = _replay([(r[0], r[1]) for r in rows], zero=Decimal("0"))
+        principal = sum((r[2] for r in rows), Decimal("0"))
+        bonus = sum((r[3] for r in rows), Decimal("0"))
+        assert all(r[0] == r[2] + r[3] for r in rows)
+        assert account.principal == principal, (account.principal, principal)
+        assert account.bonus == bonus, (account.bonus, bonus)
+        assert account.balance == total
         assert account.principal >= 0 and account.bonus >= 0
-        last = entries.order_by("-id").first()
-        assert (last.balance_after if last else Decimal("0")) == account.balance
-        assert not entries.exclude(amount=F("principal_amount") + F("bonus_amount")).exists()
     elif isinstance(account, Entitlement):
-        total = account.entries.aggregate(s=Coalesce(Sum("amount"), 0))["s"]
-        assert account.remaining == total
+        rows = list(account.entries.order_by("id").values_list("amount", "balance_after"))
+        assert account.remaining == _replay(rows, zero=0)
         assert 0 <= account.remaining <= account.granted
     else:  # pragma: no cover - a test bug
         raise TypeError(type(account))
