@@ -127,11 +127,14 @@ def points_earn(
     account = lock_points_account(member)
     if entry := existing_entry(PointsEntry, key=key, account=account, kinds=(EntryKind.EARN,)):
         return entry
-    points = points_for_purchase(member=member, base_amount=amount)
+    rule = loyalty_settings()
+    multiplier = member.tier.points_multiplier if member.tier_id else Decimal("1")
+    points = engine.points_for_amount(
+        base_amount=amount, points_per_unit=rule.points_per_currency_unit, multiplier=multiplier
+    )
     if points == 0:
         return None
     now = now or timezone.now()
-    rule = loyalty_settings()
     expires_at = engine.points_expiry(
         earned_at=timezone.localtime(now),
         policy=rule.points_expiry_policy,
