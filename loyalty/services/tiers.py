@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from loyalty.engine.tiers import MemberStats, TierCriteria, months_needed, tier_for
 from loyalty.selectors.stats import member_rolling_stats
 from membership.models import Member, Tier, User
+from membership.services.audit import audit_record
 
 _UPDATE_BATCH = 500
 
@@ -41,7 +42,8 @@ def tiers_assign_all(*, as_of: datetime, acting_user: User | None = None) -> Tie
 
     Moved members get `tier_since = as_of`; the others are not written. A fixed number of
     queries whatever the number of members (plus one UPDATE per 500 moved members).
-    History of moves comes with the monthly review.
+    When an owner runs it (`acting_user`), one audit row records the run and its outcome.
+    History of individual moves comes with the monthly review.
     """
     if timezone.is_naive(as_of):
         raise ValidationError(_("The review date needs a timezone."))
@@ -66,8 +68,19 @@ def tiers_assign_all(*, as_of: datetime, acting_user: User | None = None) -> Tie
     for tier_id, member_ids in moves.items():
         for batch in batched(member_ids, _UPDATE_BATCH):
             Member.objects.filter(pk__in=batch).update(tier_id=tier_id, tier_since=as_of)
-    return TierAssignment(
+    result = TierAssignment(
         as_of=as_of,
         changed=sum(len(ids) for ids in moves.values()),
         members_per_tier=members_per_tier,
     )
+    if acting_user is not None:
+        audit_record(
+            actor=acting_user,
+            action="tiers_assign_all",
+            details={
+                "as_of": as_of.isoformat(),
+                "changed": result.changed,
+                "members_per_tier": members_per_tier,
+            },
+        )
+    return result

@@ -8,7 +8,7 @@ from django.utils import timezone
 from loyalty.engine.tiers import shift_months
 from loyalty.selectors.stats import member_rolling_stats
 from loyalty.services.tiers import tiers_assign_all
-from membership.models import Member, Order
+from membership.models import Member, Order, StaffAction
 from tests.factories import MemberFactory, OrderFactory, StoreFactory, TierFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +90,18 @@ def test_assign_all_moves_members_to_the_tier_their_orders_earn(seed_tiers):
     seed.refresh_from_db()
     assert core.tier_since == AS_OF - timedelta(days=100)  # unchanged tier, untouched
     assert seed.tier_since == AS_OF
+
+
+def test_an_owner_run_is_audited(seed_tiers, owner_user):
+    MemberFactory(tier=None)
+
+    tiers_assign_all(as_of=AS_OF, acting_user=owner_user)
+    tiers_assign_all(as_of=AS_OF)  # the scheduled job has no acting user: no row
+
+    action = StaffAction.objects.get()
+    assert action.actor == owner_user and action.action == "tiers_assign_all"
+    assert action.details["changed"] == 1
+    assert action.details["members_per_tier"]["basic"] == 1
 
 
 def test_a_second_run_changes_nothing(seed_tiers):
