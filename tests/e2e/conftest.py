@@ -84,6 +84,20 @@ def phone_context(browser: Browser) -> Iterator[BrowserContext]:
 
 
 @pytest.fixture
+def new_phone_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """`new_phone_page(**context_options)`: a page in its own fresh context (a second user)."""
+    contexts: list[BrowserContext] = []
+
+    def make(**overrides) -> Page:
+        contexts.append(new_phone_context(browser, **overrides))
+        return contexts[-1].new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def phone_page(phone_context: BrowserContext) -> Page:
     """A page in a 390x844 phone viewport (zh-CN, Asia/Shanghai)."""
     return phone_context.new_page()
