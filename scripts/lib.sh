@@ -45,8 +45,9 @@ find_python() {
   # 3. A system interpreter.
   candidates+=("/usr/local/bin/python$want" "/usr/bin/python$want")
   for candidate in "${candidates[@]}"; do
+    # The interpreter's real path (not pyenv's shim), so uv sees the same Python every time.
     if [ -x "$candidate" ] && "$candidate" -c "import sys; sys.exit(0 if sys.version_info[:2] == tuple(map(int, '$want'.split('.'))) else 1)" >/dev/null 2>&1; then
-      echo "$candidate"
+      "$candidate" -c "import sys; print(sys.executable)"
       return 0
     fi
   done
