@@ -565,7 +565,6 @@ class Command(BaseCommand):
                 amount=p.top_up,
                 method=TopUpMethod.CASH,
                 idempotency_key=f"demo-seed:top-up:{p.number}",
-                reason="Demo top-up",
             )
             spend = sum((o.total for o in p.orders), Decimal("0"))
             if spend:
@@ -573,7 +572,6 @@ class Command(BaseCommand):
                     member=member,
                     base_amount=spend,
                     idempotency_key=f"demo-seed:points:{p.number}",
-                    reason="Demo: points for the past year's orders",
                 )
         return len(plans)
 
