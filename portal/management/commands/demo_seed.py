@@ -307,7 +307,8 @@ def plan_member(
         plan.joined_at = anchor - timedelta(days=rng.randint(2, 80), minutes=rng.randint(0, 600))
         return plan
     months = [m for m in range(3) for _ in range(profile.orders_in_each_recent_month)]
-    # Lower tiers came less recently on average; everyone else spreads over the year.
+    # Seed members come at least twice in each of the last three months; the other orders
+    # (and everyone else's) fall in any month of the year.
     months += [rng.randint(0, 11) for _ in range(count - len(months))]
     times = _order_times(rng, bounds, months)
     spend = Decimal(rng.randint(profile.spend[0] * 100, profile.spend[1] * 100)) / 100
