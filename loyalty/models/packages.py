@@ -35,7 +35,7 @@ class Package(BilingualNameMixin, ClusterableModel):
         _("valid for (days)"), null=True, blank=True, help_text=_("Empty: never expires.")
     )
     is_active = models.BooleanField(_("on sale"), default=True)
-    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sort_order = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     panels = [
         FieldPanel("name_zh"),
