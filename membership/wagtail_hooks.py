@@ -18,7 +18,7 @@ class TierViewSet(SnippetViewSet):
     icon = "pick"
     menu_label = _("Tiers")
     list_display = [
-        "display_name",
+        Column("display_name", label=_("name"), accessor="display_name"),
         "code",
         "rank",
         "min_spend",
@@ -95,7 +95,12 @@ class ServiceCategoryViewSet(SnippetViewSet):
     model = ServiceCategory
     icon = "tag"
     menu_label = _("Service categories")
-    list_display = ["display_name", "code", "default_price", "sort_order"]
+    list_display = [
+        Column("display_name", label=_("name"), accessor="display_name"),
+        "code",
+        "default_price",
+        "sort_order",
+    ]
     search_fields = ["name_zh", "name_en", "code"]
     search_backend_name = None
     copy_view_enabled = False
