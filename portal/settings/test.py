@@ -19,3 +19,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # A unique test database name lets several runs share one PostgreSQL server.
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}
+# Tests assert on English messages; the product default (zh-hans) is tested explicitly.
+LANGUAGE_CODE = "en"
+# Static files come from the finders in tests; no collected folder is needed (or warned about).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -19,7 +19,11 @@ def switch(client, language: str, next_url: str):
     return client.post(reverse("set_language"), {"language": language, "next": next_url})
 
 
-def test_default_language_is_simplified_chinese(client):
+def test_default_language_is_simplified_chinese(client, settings):
+    from portal.settings import base
+
+    assert base.LANGUAGE_CODE == "zh-hans"  # the product default, unless the shop sets one
+    settings.LANGUAGE_CODE = base.LANGUAGE_CODE
     response = client.get(reverse("account_login"))
     assert html_lang(response) == "zh-hans"
 
@@ -87,3 +91,11 @@ def test_the_cookie_language_beats_the_browsers_accept_language(client):
     switch(client, "en", "/")
     response = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
     assert html_lang(response) == "en"
+
+
+def test_switcher_names_each_language_in_itself(client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    html = client.get(reverse("account_login")).content.decode()
+    assert ">English</button>" in html
+    assert ">简体中文</button>" in html
+    assert "英语" not in html
