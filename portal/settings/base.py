@@ -109,8 +109,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "membership.User"
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "portal.accounts.backends.PortalModelBackend",
+    "portal.accounts.backends.PortalAuthenticationBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
