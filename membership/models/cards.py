@@ -14,7 +14,9 @@ def new_card_secret() -> str:
 class MemberCard(models.Model):
     """The secret behind a member's rotating QR code. Replacing it invalidates every old code."""
 
-    member = models.OneToOneField("membership.Member", on_delete=models.CASCADE, related_name="card")
+    member = models.OneToOneField(
+        "membership.Member", on_delete=models.CASCADE, related_name="card"
+    )
     secret = models.CharField(_("secret"), max_length=64, default=new_card_secret)
     created_at = models.DateTimeField(default=timezone.now)
 
