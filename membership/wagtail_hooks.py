@@ -1,6 +1,6 @@
-"""The owner's back office at /cms/: tiers with their benefits, stores, service categories and
-a searchable member list. Only logins with `wagtailadmin.access_admin` (the Owner group and
-superusers) get in; counter staff do not."""
+"""The owner's back office at /cms/: tiers with their benefits, member tags, stores, service
+categories and a searchable member list. Only logins with `wagtailadmin.access_admin` (the
+Owner group and superusers) get in; counter staff do not."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -10,7 +10,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from membership.models import Member, ServiceCategory, Store, Tier
+from membership.models import Member, ServiceCategory, Store, Tag, Tier
 
 
 class TierViewSet(SnippetViewSet):
@@ -110,6 +110,28 @@ class ServiceCategoryViewSet(SnippetViewSet):
     ]
 
 
+class TagViewSet(SnippetViewSet):
+    model = Tag
+    icon = "tag"
+    menu_label = _("Tags")
+    list_display = [
+        Column("display_name", label=_("name"), accessor="display_name"),
+        "code",
+        "kind",
+        "colour",
+        "is_active",
+    ]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name_zh", "name_en", "code"]
+    search_backend_name = None
+    copy_view_enabled = False
+    panels = [
+        FieldRowPanel([FieldPanel("name_zh"), FieldPanel("name_en")]),
+        FieldRowPanel([FieldPanel("code"), FieldPanel("kind"), FieldPanel("colour")]),
+        FieldPanel("is_active"),
+    ]
+
+
 class MemberViewPolicy(ModelPermissionPolicy):
     """Members are looked at here, not edited: they keep their own profile, tiers are set by
     the tier review and money moves only through the ledger services."""
@@ -163,7 +185,7 @@ class MemberViewSet(SnippetViewSet):
 
 
 class MembershipGroup(SnippetViewSetGroup):
-    items = (TierViewSet, MemberViewSet, StoreViewSet, ServiceCategoryViewSet)
+    items = (TierViewSet, MemberViewSet, TagViewSet, StoreViewSet, ServiceCategoryViewSet)
     menu_icon = "group"
     menu_label = _("Membership")
     menu_name = "membership"

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from membership.models import Member, User
 from membership.selectors.followups import followups_open_annotations
+from membership.selectors.tags import member_tags_prefetch
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,11 @@ def member_summary(*, user: User) -> MemberSummary | None:
 
 def member_summary_by_number(*, number: str) -> MemberSummary | None:
     """The same summary found by member number (the counter's member panel), login included,
-    in one query."""
+    in one query, plus one for the member's active tags (``member.active_tags``)."""
     member = (
         Member.objects.select_related("tier", "user", "points_account", "wallet_account")
         .annotate(**followups_open_annotations())
+        .prefetch_related(member_tags_prefetch())
         .filter(number=number)
         .first()
     )

@@ -6,6 +6,7 @@ from .followups import FollowUpTask
 from .members import Member, MemberNote
 from .orders import Order, OrderLine, ServiceCategory
 from .stores import Store
+from .tags import MemberTag, Tag
 from .tiers import Tier, TierBenefit
 from .users import User
 
@@ -15,12 +16,14 @@ __all__ = [
     "MemberCard",
     "Member",
     "MemberNote",
+    "MemberTag",
     "Order",
     "OrderFeedback",
     "OrderLine",
     "ServiceCategory",
     "StaffAction",
     "Store",
+    "Tag",
     "Tier",
     "TierBenefit",
     "User",

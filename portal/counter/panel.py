@@ -44,7 +44,7 @@ def panel(request, number: str):
             "panel": member_panel(member=member),
             "coupons": list(coupons_usable_for_member(member)[:PANEL_COUPONS]),
             "packages": list(packages_for_member(member)[:PANEL_PACKAGES]),
-            "tags": None,  # no tag model yet: the section says so
+            "tags": [member_tag.tag for member_tag in member.active_tags],
         },
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import checkout, panel, scan
+from . import checkout, panel, scan, tags
 
 app_name = "counter"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     # The member panel and staff notes.
     path("members/<str:number>/", panel.panel, name="member"),
     path("members/<str:number>/notes/", panel.notes, name="member-notes"),
+    path("members/<str:number>/tags/", tags.member_tags, name="member_tags"),
     # Checkout, orders (refund/void), counter top-up, follow-ups.
     path("members/<str:number>/checkout/", checkout.checkout, name="checkout"),
     path("members/<str:number>/top-up/", checkout.top_up, name="top-up"),

@@ -13,7 +13,7 @@ from wagtail.models import Locale, Page, Site
 from loyalty.models import CouponTemplate, Package, PackageItem, PointsAccount, WalletAccount
 from loyalty.services.coupons import coupon_issue
 from loyalty.services.packages import package_grant
-from membership.models import Booking, MemberNote, StaffAction
+from membership.models import Booking, MemberNote, MemberTag, StaffAction, Tag
 from membership.services.cards import card_codes, card_get_or_create
 from portal.content.models import ShopSettings
 from tests.factories import (
@@ -93,6 +93,22 @@ def give_history(member, *, orders=300, notes=40, bookings=30, coupons=15):
     package_grant(member=member, package=package, idempotency_key=f"panel-pkg-{member.pk}")
 
 
+def give_tags(member, *, static=4, dynamic=2, inactive=1):
+    """Several tags on the member (inactive ones are not shown), and on another member."""
+    other = MemberFactory()
+    kinds = [Tag.Kind.STATIC] * static + [Tag.Kind.DYNAMIC] * dynamic + [None] * inactive
+    for n, kind in enumerate(kinds):
+        tag = Tag.objects.create(
+            code=f"panel-tag-{n}",
+            name_zh=f"标签{n}",
+            colour="#1f3a5f",
+            kind=kind or Tag.Kind.STATIC,
+            is_active=kind is not None,
+        )
+        MemberTag.objects.create(member=member, tag=tag)
+        MemberTag.objects.create(member=other, tag=tag)
+
+
 def panel_url(member):
     return reverse("counter:member", kwargs={"number": member.number})
 
@@ -121,6 +137,7 @@ def test_panel_costs_at_most_10_queries_with_a_large_history(
     staff_client, core_member, django_assert_max_num_queries
 ):
     give_history(core_member)
+    give_tags(core_member)
     ensure_default_site()  # the base template's brand name: site and settings in the count
     staff_client.get(panel_url(core_member))  # the site's settings row is created on first use
 
@@ -133,6 +150,7 @@ def test_panel_costs_at_most_10_queries_with_a_large_history(
     assert html.count('data-testid="note"') == 5
     assert html.count('data-testid="booking"') == 5
     assert html.count('data-testid="coupon"') == 10
+    assert html.count('data-testid="panel-tag"') == 6  # the inactive tag is not shown
 
 
 def test_panel_of_a_member_without_accounts_or_tier(staff_client):

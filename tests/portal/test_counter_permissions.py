@@ -46,7 +46,7 @@ def request_any_method(client, url):
 
 def test_the_walk_covers_the_counter():
     names = {name for name, _url in all_counter_urls()}
-    assert {"home", "scan", "verify", "search", "member", "member-notes"} <= names
+    assert {"home", "scan", "verify", "search", "member", "member-notes", "member_tags"} <= names
 
 
 @pytest.mark.parametrize(("name", "url"), all_counter_urls())
@@ -81,6 +81,7 @@ def my_pages(member):
         ("search", reverse("counter:search") + "?q=Zhou", 200),
         ("member", reverse("counter:member", kwargs={"number": member.number}), 200),
         ("member-notes", reverse("counter:member-notes", kwargs={"number": member.number}), 200),
+        ("member_tags", reverse("counter:member_tags", kwargs={"number": member.number}), 200),
         ("scan", reverse("counter:scan") + f"?code={member.number}+{code}", 302),
         ("verify", reverse("counter:verify", kwargs={"number": member.number, "code": code}), 302),
     ]

@@ -15,10 +15,12 @@ from loyalty.models import PointsAccount, PointsEntry, WalletAccount, WalletEntr
 from membership.models import (
     Booking,
     Member,
+    MemberTag,
     Order,
     OrderLine,
     ServiceCategory,
     Store,
+    Tag,
     Tier,
     TierBenefit,
     User,
@@ -54,6 +56,8 @@ COUNTED = [
     Page,
     Site,
     EmailAddress,
+    Tag,
+    MemberTag,
 ]
 
 
@@ -182,3 +186,19 @@ def test_site_root_is_the_shop_home_with_offers(client):
     assert OfferPage.objects.live().child_of(home).count() == 3
     assert ShopSettings.for_site(site).brand_name != "Membership portal"
     assert client.get("/").status_code == 200
+
+
+def test_static_tags_and_a_few_tagged_members():
+    seed()
+
+    tags = {t.code: t for t in Tag.objects.all()}
+    assert set(tags) == {"business", "parent", "premium"}
+    assert all(t.kind == Tag.Kind.STATIC and t.is_active for t in tags.values())
+    assert (tags["parent"].name_zh, tags["premium"].name_zh) == ("宝妈宝爸/家长", "高端")
+    assert MemberTag.objects.filter(member__number=DEMO_NUMBER, tag__code="business").exists()
+    per_tag = Counter(MemberTag.objects.values_list("tag__code", flat=True))
+    assert all(1 <= per_tag[code] <= 6 for code in tags), per_tag
+    suits = MemberTag.objects.filter(tag__code="business").exclude(member__number=DEMO_NUMBER)
+    for member_tag in suits.select_related("member"):
+        favourites = set(member_tag.member.favourite_categories.values_list("code", flat=True))
+        assert favourites & {"suit", "shirt"}

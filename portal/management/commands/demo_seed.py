@@ -1,5 +1,6 @@
-"""The demo shop: one brand with two stores, the seed's four tiers, ~2,000 members with a
-year of orders, a couple of offers, and three demo logins (member, staff, owner).
+"""The demo shop: one brand with two stores, the seed's four tiers and static tags, ~2,000
+members with a year of orders (a few of them tagged), a couple of offers, and three demo
+logins (member, staff, owner).
 
 Deterministic (everything is drawn from random.Random(--seed), dates from today's date) and
 idempotent (a second run finds the demo rows by their fixed codes and numbers and adds
@@ -30,10 +31,12 @@ from loyalty.services.wallet import wallet_top_up
 from membership.models import (
     Booking,
     Member,
+    MemberTag,
     Order,
     OrderLine,
     ServiceCategory,
     Store,
+    Tag,
     Tier,
     TierBenefit,
     User,
@@ -158,6 +161,16 @@ TIERS = [
         ],
     },
 ]
+
+
+# The seed's static tags (set by staff), and the favourite categories that earn a demo member
+# one: code, Chinese, English, colour, categories.
+TAGS = [
+    ("business", "商务", "Business", "#1f3a5f", {"suit", "shirt"}),
+    ("parent", "宝妈宝爸/家长", "Parent", "#9a3412", {"school-uniform", "childrens-shoes"}),
+    ("premium", "高端", "Premium", "#6b4c00", {"luxury-bag", "cashmere"}),
+]
+TAGGED_PER_TAG = 5  # a handful: the first members (in plan order) with a matching favourite
 
 
 @dataclass(frozen=True)
@@ -396,6 +409,7 @@ class Command(BaseCommand):
             categories = self._categories()
             tiers = self._tiers()
             created = self._members(plans, stores=stores, categories=categories)
+            self._tags(plans)
             logins = self._logins(stores=stores)
             assignment = tiers_assign_all(as_of=now)
             balances = self._balances([p for p in plans if p.number in created])
@@ -448,6 +462,35 @@ class Command(BaseCommand):
                 )
             tiers[tier.code] = tier
         return tiers
+
+    def _tags(self, plans: list[MemberPlan]) -> None:
+        """The static tags, and a few members tagged by their favourites (the demo login is
+        "business"). Rows that exist are left alone, so a second run adds nothing."""
+        wanted: list[tuple[str, str]] = [(DEMO_NUMBER, "business")]
+        tags = {}
+        for code, name_zh, name_en, colour, favourites in TAGS:
+            tags[code], _ = Tag.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name_zh": name_zh,
+                    "name_en": name_en,
+                    "colour": colour,
+                    "kind": Tag.Kind.STATIC,
+                },
+            )
+            matching = [p.number for p in plans[1:] if favourites & set(p.favourites)]
+            wanted += [(number, code) for number in matching[:TAGGED_PER_TAG]]
+        member_ids = dict(
+            Member.objects.filter(number__in={n for n, _ in wanted}).values_list("number", "pk")
+        )
+        MemberTag.objects.bulk_create(
+            [
+                MemberTag(member_id=member_ids[number], tag=tags[code])
+                for number, code in wanted
+                if number in member_ids
+            ],
+            ignore_conflicts=True,
+        )
 
     # --- members and orders ------------------------------------------------------------------
 
