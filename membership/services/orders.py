@@ -53,6 +53,15 @@ class OrderSettlement:
         return self.wallet_amount + self.cash_amount + self.card_amount
 
 
+def order_line_priced(
+    *, category: ServiceCategory, quantity: int, amount: Decimal | None
+) -> OrderLineInput:
+    """A line at the amount entered, or at the category's list price times the count."""
+    if amount is None:
+        amount = (category.default_price * quantity).quantize(Decimal("0.01"))
+    return OrderLineInput(category=category, quantity=quantity, amount=amount)
+
+
 def order_lines_validate(*, lines: list[OrderLineInput]) -> Decimal:
     """Check the lines and return their subtotal; ValidationError with a clear message if bad."""
     if not lines:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from loyalty.models import TopUpMethod
 from loyalty.services.checkout import PaymentSplit
 from membership.models import Store, User
-from membership.services.orders import OrderLineInput
+from membership.services.orders import order_line_priced
 
 ZERO = Decimal("0.00")
 
@@ -137,9 +137,7 @@ class CheckoutForm(forms.Form):
                 if amount:
                     self.add_error(qty_name, _("Enter how many."))
                 continue
-            if amount is None:
-                amount = (category.default_price * quantity).quantize(Decimal("0.01"))
-            lines.append(OrderLineInput(category=category, quantity=quantity, amount=amount))
+            lines.append(order_line_priced(category=category, quantity=quantity, amount=amount))
         if not lines and not self.errors:
             raise forms.ValidationError(_("Enter how many items of at least one kind."))
         self.lines = lines

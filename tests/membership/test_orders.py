@@ -170,3 +170,15 @@ def test_mark_cancelled_records_who_when_why_and_refuses_twice(setting):
         )
     order.refresh_from_db()
     assert order.status == Order.Status.REFUNDED and order.cancel_reason == "Stain"
+
+
+def test_a_line_without_an_amount_is_priced_at_list_price_times_the_count():
+    from decimal import Decimal
+
+    from membership.services.orders import order_line_priced
+    from tests.factories import ServiceCategoryFactory
+
+    shirts = ServiceCategoryFactory.build(default_price=Decimal("12.50"))
+
+    assert order_line_priced(category=shirts, quantity=3, amount=None).amount == Decimal("37.50")
+    assert order_line_priced(category=shirts, quantity=3, amount=Decimal("30")).amount == 30
