@@ -13,9 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from loyalty.models import WalletAccount
 from loyalty.selectors.coupons import coupons_usable_for_member
 from loyalty.selectors.packages import packages_for_member
+from loyalty.selectors.wallet import wallet_balance
 from loyalty.services.checkout import (
     checkout_order,
     checkout_price,
@@ -52,11 +52,6 @@ def _member_or_404(number: str) -> Member:
     return member
 
 
-def _balance(member: Member):
-    account = WalletAccount.objects.filter(member=member).first()
-    return account.balance if account else None
-
-
 def _add_errors(form, exc: ValidationError) -> None:
     for message in exc.messages:
         form.add_error(None, message)
@@ -72,7 +67,7 @@ def _render(request, template: str, context: dict, status: int = 200):
 
 
 def _checkout_form(request, member: Member, data=None):
-    balance = _balance(member)
+    balance = wallet_balance(member=member)
     initial = {
         "key": uuid.uuid4().hex,
         "pay_with": CheckoutForm.PAY_STORED_VALUE if balance else CheckoutForm.PAY_CASH,
@@ -281,7 +276,12 @@ def top_up(request, number: str):
     return _render(
         request,
         "portal/counter/checkout_top_up.html",
-        {"member": member, "form": form, "balance": _balance(member), "preview": preview},
+        {
+            "member": member,
+            "form": form,
+            "balance": wallet_balance(member=member),
+            "preview": preview,
+        },
         status=status,
     )
 
