@@ -73,6 +73,21 @@ def require_key(idempotency_key: str) -> str:
     return key
 
 
+def entry_provenance(
+    *, kind: str, key: str, reason: str, source_type: str, source_id, acting_user, reverses
+) -> dict:
+    """The fields every ledger entry carries about why it exists, whatever the ledger."""
+    return {
+        "kind": kind,
+        "reason": reason[:255],
+        "source_type": source_type,
+        "source_id": str(source_id),
+        "acting_user": acting_user,
+        "idempotency_key": key,
+        "reverses": reverses,
+    }
+
+
 def _lock_or_create(model, member: Member, **defaults):
     account = model.objects.select_for_update().filter(member=member).first()
     if account is not None:

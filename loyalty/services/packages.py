@@ -17,7 +17,7 @@ from loyalty.models import (
 )
 from membership.models import Member, ServiceCategory
 
-from ._base import require_key
+from ._base import entry_provenance, require_key
 
 
 def _append(
@@ -37,13 +37,15 @@ def _append(
         entitlement=entitlement,
         amount=amount,
         balance_after=entitlement.remaining,
-        kind=kind,
-        reason=reason[:255],
-        source_type=source_type,
-        source_id=str(source_id),
-        acting_user=acting_user,
-        idempotency_key=key,
-        reverses=reverses,
+        **entry_provenance(
+            kind=kind,
+            key=key,
+            reason=reason,
+            source_type=source_type,
+            source_id=source_id,
+            acting_user=acting_user,
+            reverses=reverses,
+        ),
     )
     entitlement.save(update_fields=["remaining"])
     return entry

@@ -26,7 +26,14 @@ from loyalty.models import (
 from loyalty.selectors.points import points_open_lots
 from membership.models import Member
 
-from ._base import existing_entry, lock_points_account, parse_money, parse_points, require_key
+from ._base import (
+    entry_provenance,
+    existing_entry,
+    lock_points_account,
+    parse_money,
+    parse_points,
+    require_key,
+)
 
 
 def _open_lots(account: PointsAccount) -> list[engine.Lot]:
@@ -53,13 +60,15 @@ def _append(
         account=account,
         amount=amount,
         balance_after=account.balance,
-        kind=kind,
-        reason=reason[:255],
-        source_type=source_type,
-        source_id=str(source_id),
-        acting_user=acting_user,
-        idempotency_key=key,
-        reverses=reverses,
+        **entry_provenance(
+            kind=kind,
+            key=key,
+            reason=reason,
+            source_type=source_type,
+            source_id=source_id,
+            acting_user=acting_user,
+            reverses=reverses,
+        ),
         expires_at=expires_at,
         created_at=now or timezone.now(),
     )

@@ -26,7 +26,7 @@ from loyalty.models import (
 )
 from membership.models import Member
 
-from ._base import existing_entry, lock_wallet_account, parse_money, require_key
+from ._base import entry_provenance, existing_entry, lock_wallet_account, parse_money, require_key
 
 ZERO = Decimal("0.00")
 
@@ -86,13 +86,15 @@ def _append(
         principal_amount=principal,
         bonus_amount=bonus,
         balance_after=account.principal + account.bonus,
-        kind=kind,
-        reason=reason[:255],
-        source_type=source_type,
-        source_id=str(source_id),
-        acting_user=acting_user,
-        idempotency_key=key,
-        reverses=reverses,
+        **entry_provenance(
+            kind=kind,
+            key=key,
+            reason=reason,
+            source_type=source_type,
+            source_id=source_id,
+            acting_user=acting_user,
+            reverses=reverses,
+        ),
         list_amount=list_amount,
         discount_amount=discount,
         method=method,
