@@ -1,13 +1,29 @@
-"""Background jobs (django.tasks). Schedule `run_points_expiry` daily (cron calling
-`manage.py expire_points`, or django-crontask)."""
+"""Background jobs (django.tasks). The periodic ones carry their schedule (django-crontask,
+in the shop's time zone); `manage.py crontask` runs the scheduler, which enqueues them for
+the `db_worker` processes."""
 
+from crontask import cron
 from django.tasks import task
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from loyalty.services.tier_review import current_period_start, tier_review_run
 from membership.sms import send_sms
 
 
+@cron("5 0 1 * *")  # 00:05 on the first of every month
+@task
+def run_tier_review() -> dict:
+    """The monthly review for the current month (a second run of the month writes nothing)."""
+    result = tier_review_run(as_of=current_period_start())
+    return {
+        "period": result.period.isoformat(),
+        "already_done": result.already_done,
+        **result.counts,
+    }
+
+
+@cron("15 3 * * *")  # every night at 03:15
 @task
 def run_points_expiry() -> dict:
     from loyalty.services.points import points_expire_due, points_warn_expiring

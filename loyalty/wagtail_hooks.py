@@ -11,13 +11,15 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from loyalty.models import CouponTemplate, Package, TopUpBonusRule
+from membership.backoffice import LinkedIndexView, name_column
 
 
 class PackageViewSet(SnippetViewSet):
     model = Package
     icon = "list-ul"
     menu_label = _("Prepaid packages")
-    list_display = ["display_name", "code", "price", "validity_days", "is_active"]
+    index_view_class = LinkedIndexView
+    list_display = [name_column(), "code", "price", "validity_days", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name_zh", "name_en", "code"]
     search_backend_name = None
@@ -34,6 +36,7 @@ class TopUpBonusRuleViewSet(SnippetViewSet):
     model = TopUpBonusRule
     icon = "plus-inverse"
     menu_label = _("Top-up bonuses")
+    index_view_class = LinkedIndexView
     list_display = ["name", "min_amount", "bonus_amount", "package", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name"]
@@ -51,7 +54,8 @@ class CouponTemplateViewSet(SnippetViewSet):
     model = CouponTemplate
     icon = "tag"
     menu_label = _("Coupons")
-    list_display = ["display_name", "amount_off", "min_spend", "valid_days", "is_active"]
+    index_view_class = LinkedIndexView
+    list_display = [name_column(), "amount_off", "min_spend", "valid_days", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name_zh", "name_en"]
     search_backend_name = None

@@ -14,6 +14,12 @@ STAFF_PERMISSIONS = [
     ("membership", "view_booking"),
 ]
 OWNER_APPS = ["membership", "loyalty", "content"]
-OWNER_EXTRA_PERMISSIONS = [("wagtailadmin", "access_admin")]
+OWNER_EXTRA_PERMISSIONS = [
+    ("wagtailadmin", "access_admin"),
+    ("simple_translation", "submit_translation"),  # "Translate" on an offer page
+]
+# Wagtail page permissions, granted on the tree root so they cover every locale's home page
+# (translations are siblings under the root): offers and content are the owner's to write.
+OWNER_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page"]
 
 ROLE_LABELS = {MEMBER_GROUP: _("Member"), STAFF_GROUP: _("Staff"), OWNER_GROUP: _("Owner")}

@@ -2,23 +2,59 @@
 categories and a searchable member list. Only logins with `wagtailadmin.access_admin` (the
 Owner group and superusers) get in; counter staff do not."""
 
+from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import (
+    CreateView,
+    EditView,
+    SnippetViewSet,
+    SnippetViewSetGroup,
+)
 
+from membership.backoffice import (
+    LinkedIndexView,
+    ShopInspectView,
+    name_column,
+    next_monthly_review,
+)
 from membership.models import Member, ServiceCategory, Store, Tag, Tier
+
+
+class RetierNoticeMixin:
+    """A saved tier changes nobody's tier until the monthly review: say when that is."""
+
+    def get_success_message(self, *args, **kwargs):
+        saved = super().get_success_message(*args, **kwargs)
+        review = formats.date_format(next_monthly_review(), "DATE_FORMAT")
+        notice = gettext("Members are re-tiered at the next monthly review, on %(date)s.") % {
+            "date": review
+        }
+        return f"{saved} {notice}" if saved else notice
+
+
+class TierCreateView(RetierNoticeMixin, CreateView):
+    pass
+
+
+class TierEditView(RetierNoticeMixin, EditView):
+    pass
 
 
 class TierViewSet(SnippetViewSet):
     model = Tier
     icon = "pick"
     menu_label = _("Tiers")
+    index_view_class = LinkedIndexView
+    add_view_class = TierCreateView
+    edit_view_class = TierEditView
     list_display = [
-        Column("display_name", label=_("name"), accessor="display_name"),
+        name_column(),
         "code",
         "rank",
         "min_spend",
@@ -47,11 +83,26 @@ class TierViewSet(SnippetViewSet):
                 FieldRowPanel(
                     [FieldPanel("min_orders_per_recent_month"), FieldPanel("recent_months")]
                 ),
+                FieldPanel("min_spend_per_recent_month"),
             ],
             heading=_("Criteria (rolling window)"),
             help_text=_(
                 "A member holds the best-ranked tier whose criteria are all met over the window. "
                 "The lowest-ranked tier is the default."
+            ),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("promote_on_order"), FieldPanel("demote_one_step")]),
+                FieldRowPanel([FieldPanel("hold_months"), FieldPanel("grace_review")]),
+                FieldRowPanel(
+                    [FieldPanel("frequency_drop_months"), FieldPanel("frequency_drop_percent")]
+                ),
+            ],
+            heading=_("Moving in and out"),
+            help_text=_(
+                "The review runs at the start of every month in the shop's time zone; its "
+                "months are calendar months."
             ),
         ),
         MultiFieldPanel(
@@ -76,6 +127,7 @@ class StoreViewSet(SnippetViewSet):
     model = Store
     icon = "home"
     menu_label = _("Stores")
+    index_view_class = LinkedIndexView
     list_display = ["name", "code", "address", "phone", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "code", "address"]
@@ -95,8 +147,9 @@ class ServiceCategoryViewSet(SnippetViewSet):
     model = ServiceCategory
     icon = "tag"
     menu_label = _("Service categories")
+    index_view_class = LinkedIndexView
     list_display = [
-        Column("display_name", label=_("name"), accessor="display_name"),
+        name_column(),
         "code",
         "default_price",
         "sort_order",
@@ -114,8 +167,9 @@ class TagViewSet(SnippetViewSet):
     model = Tag
     icon = "tag"
     menu_label = _("Tags")
+    index_view_class = LinkedIndexView
     list_display = [
-        Column("display_name", label=_("name"), accessor="display_name"),
+        name_column(),
         "code",
         "kind",
         "colour",
@@ -145,15 +199,21 @@ class MemberViewPolicy(ModelPermissionPolicy):
 register_permission_policy(Member, MemberViewPolicy(Member), exact_class=True)
 
 
+class MemberInspectView(ShopInspectView):
+    field_labels = {"name": _("Name")}  # a person's name (姓名), not a thing's (名称)
+
+
 class MemberViewSet(SnippetViewSet):
     model = Member
     icon = "group"
     menu_label = _("Members")
+    index_view_class = LinkedIndexView
+    inspect_view_class = MemberInspectView
     list_display = [
         "number",
-        "name",
-        Column("phone", label=_("phone number"), accessor="user.phone"),
-        Column("tier", label=_("tier"), accessor="tier"),
+        Column("name", label=_("Name"), sort_key="name"),  # a person's name (姓名)
+        Column("phone", label=_("Phone number"), accessor="user.phone"),
+        Column("tier", label=_("Tier"), accessor="tier"),
         "joined_at",
     ]
     list_filter = ["tier"]

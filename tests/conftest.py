@@ -21,6 +21,19 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request leaves the language it was served in active in the thread (Django's
+    # LocaleMiddleware and Wagtail's admin activate, never deactivate): each test starts from
+    # the default, whatever ran before it on the same worker.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def member(db):
     return MemberFactory()

@@ -13,6 +13,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,26 @@ class MemberStats:
     def _window(self, months: int) -> tuple[MonthStats, ...]:
         return self.months[:months]
 
+    @cached_property
+    def _totals(self) -> tuple[tuple[Decimal, int], ...]:
+        """Running (spend, orders) from the most recent month back: each window is one
+        lookup, however many tiers ask (the review asks for every member)."""
+        spend, orders, totals = Decimal("0"), 0, [(Decimal("0"), 0)]
+        for month in self.months:
+            spend, orders = spend + month.spend, orders + month.orders
+            totals.append((spend, orders))
+        return tuple(totals)
+
     def spend(self, *, months: int) -> Decimal:
-        return sum((m.spend for m in self._window(months)), Decimal("0"))
+        return self._totals[min(months, len(self.months))][0]
 
     def orders(self, *, months: int) -> int:
-        return sum(m.orders for m in self._window(months))
+        return self._totals[min(months, len(self.months))][1]
+
+    def spend_per_month(self, *, months: int) -> tuple[Decimal, ...]:
+        """Spend in each of the last `months` months, padded with zeros."""
+        spends = [m.spend for m in self._window(months)]
+        return tuple(spends + [Decimal("0")] * (months - len(spends)))
 
     def orders_per_month(self, *, months: int) -> tuple[int, ...]:
         """Orders in each of the last `months` months, padded with zeros."""
@@ -57,6 +73,7 @@ class TierCriteria:
     min_spend: Decimal = Decimal("0")
     min_orders: int = 0
     min_orders_per_recent_month: int = 0
+    min_spend_per_recent_month: Decimal = Decimal("0")  # the seed's "over 300 in each of 2 months"
     recent_months: int = 0
 
     def __post_init__(self):
@@ -64,8 +81,8 @@ class TierCriteria:
             raise ValueError("window_months must be at least 1")
         if self.recent_months < 0 or self.min_orders < 0 or self.min_orders_per_recent_month < 0:
             raise ValueError("criteria cannot be negative")
-        if self.min_spend < 0:
-            raise ValueError("min_spend cannot be negative")
+        if self.min_spend < 0 or self.min_spend_per_recent_month < 0:
+            raise ValueError("spend minimums cannot be negative")
 
     @property
     def months_needed(self) -> int:
@@ -80,6 +97,10 @@ def criteria_met(criteria: TierCriteria, stats: MemberStats) -> bool:
     if criteria.recent_months and criteria.min_orders_per_recent_month:
         recent = stats.orders_per_month(months=criteria.recent_months)
         if any(count < criteria.min_orders_per_recent_month for count in recent):
+            return False
+    if criteria.recent_months and criteria.min_spend_per_recent_month:
+        recent_spend = stats.spend_per_month(months=criteria.recent_months)
+        if any(spend < criteria.min_spend_per_recent_month for spend in recent_spend):
             return False
     return True
 

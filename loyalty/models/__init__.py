@@ -1,7 +1,6 @@
 from .coupons import CouponEvent, CouponTemplate, MemberCoupon
 from .ledger import (
     EntryKind,
-    LedgerImmutableError,
     PointsAccount,
     PointsAllocation,
     PointsEntry,
@@ -11,20 +10,23 @@ from .ledger import (
     WalletEntry,
 )
 from .packages import Entitlement, EntitlementEntry, MemberPackage, Package, PackageItem
+from .reviews import MemberTierState, TierChange, TierReviewRun
 from .settings import ExpiryPolicy, LoyaltySettings
 from .topups import OnlineTopUp, StripeEvent, TopUpBonusRule
 
 __all__ = [
+    "TierChange",
+    "TierReviewRun",
     "CouponEvent",
     "CouponTemplate",
     "Entitlement",
     "EntitlementEntry",
     "EntryKind",
     "ExpiryPolicy",
-    "LedgerImmutableError",
     "LoyaltySettings",
     "MemberCoupon",
     "MemberPackage",
+    "MemberTierState",
     "OnlineTopUp",
     "Package",
     "PackageItem",

@@ -10,9 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 
+from membership.models.append_only import AppendOnlyModel
 from membership.models.tiers import BilingualNameMixin
-
-from .ledger import AppendOnlyQuerySet, LedgerImmutableError
 
 
 class CouponTemplate(BilingualNameMixin):
@@ -53,6 +52,9 @@ class CouponTemplate(BilingualNameMixin):
             ),
             models.CheckConstraint(
                 condition=Q(min_spend__gte=0), name="coupon_template_min_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_days__gte=1), name="coupon_template_valid_days_positive"
             ),
         ]
 
@@ -98,7 +100,7 @@ class MemberCoupon(models.Model):
         return str(self.template)
 
 
-class CouponEvent(models.Model):
+class CouponEvent(AppendOnlyModel):
     """Append-only history of a coupon: issued, redeemed, released (on a refund)."""
 
     class Kind(models.TextChoices):
@@ -125,8 +127,6 @@ class CouponEvent(models.Model):
     idempotency_key = models.CharField(_("idempotency key"), max_length=160, unique=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("coupon event")
@@ -137,11 +137,3 @@ class CouponEvent(models.Model):
                 fields=["reverses"], condition=Q(reverses__isnull=False), name="coupon_release_once"
             ),
         ]
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise LedgerImmutableError("Coupon events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise LedgerImmutableError("Coupon events are append-only.")

@@ -14,19 +14,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from membership.models.append_only import AppendOnlyModel
+
 HALF_CENT = Decimal("0.005")
-
-
-class LedgerImmutableError(Exception):
-    """Raised when code tries to change or delete a ledger entry."""
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise LedgerImmutableError("Ledger entries are append-only; write a reversal entry.")
-
-    def delete(self):
-        raise LedgerImmutableError("Ledger entries are append-only; write a reversal entry.")
 
 
 class EntryKind(models.TextChoices):
@@ -42,7 +32,7 @@ class EntryKind(models.TextChoices):
     USE = "use", _("Used")
 
 
-class LedgerEntryBase(models.Model):
+class LedgerEntryBase(AppendOnlyModel):
     kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     # What caused the entry, e.g. ("order", "123") or ("stripe_session", "cs_..."),
@@ -57,19 +47,9 @@ class LedgerEntryBase(models.Model):
     )
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         abstract = True
         ordering = ["-created_at", "-id"]
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise LedgerImmutableError("Ledger entries are append-only; write a reversal entry.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise LedgerImmutableError("Ledger entries are append-only; write a reversal entry.")
 
 
 class PointsAccount(models.Model):
@@ -176,7 +156,7 @@ class WalletEntry(LedgerEntryBase):
         ]
 
 
-class PointsAllocation(models.Model):
+class PointsAllocation(AppendOnlyModel):
     """Which earned lot a spending entry (redeem, expiry, reversal) took its points from.
 
     Append-only like the entries. A lot's remaining points are its amount minus its
@@ -187,8 +167,6 @@ class PointsAllocation(models.Model):
     lot = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="consumed_by")
     points = models.BigIntegerField(_("points"))
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("points allocation")
         verbose_name_plural = _("points allocations")
@@ -196,14 +174,6 @@ class PointsAllocation(models.Model):
             models.CheckConstraint(condition=Q(points__gt=0), name="points_allocation_positive"),
             models.UniqueConstraint(fields=["consumer", "lot"], name="points_allocation_unique"),
         ]
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise LedgerImmutableError("Ledger entries are append-only; write a reversal entry.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise LedgerImmutableError("Ledger entries are append-only; write a reversal entry.")
 
 
 class PointsExpiryWarning(models.Model):

@@ -32,7 +32,11 @@ class Package(BilingualNameMixin, ClusterableModel):
         validators=[MinValueValidator(Decimal("0"))],
     )
     validity_days = models.PositiveIntegerField(
-        _("valid for (days)"), null=True, blank=True, help_text=_("Empty: never expires.")
+        _("valid for (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: never expires."),
     )
     is_active = models.BooleanField(_("on sale"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("display order"), default=0)
@@ -53,7 +57,11 @@ class Package(BilingualNameMixin, ClusterableModel):
         verbose_name = _("prepaid package")
         verbose_name_plural = _("prepaid packages")
         constraints = [
-            models.CheckConstraint(condition=Q(price__gte=0), name="package_price_not_negative")
+            models.CheckConstraint(condition=Q(price__gte=0), name="package_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(validity_days__isnull=True) | Q(validity_days__gte=1),
+                name="package_validity_positive",
+            ),
         ]
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
@@ -95,6 +96,17 @@ class LoyaltySettings(BaseGenericSetting):
 
     class Meta:
         verbose_name = _("loyalty settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points_per_currency_unit__gte=0), name="points_rate_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(points_expiry_months__gte=1), name="points_expiry_months_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(top_up_maximum__gt=0), name="top_up_maximum_positive"
+            ),
+        ]
 
     def clean(self):
         super().clean()

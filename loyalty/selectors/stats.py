@@ -4,8 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, IntegerField, Sum, Value, When
 
 from loyalty.engine.tiers import MemberStats, MonthStats, month_boundaries
 from membership.models import Order
@@ -21,27 +20,28 @@ def member_rolling_stats(
     whatever the number of members and orders.
     """
     bounds = month_boundaries(as_of, months)
-    aggregates = {}
-    for i in range(months):
-        in_month = Q(created_at__gte=bounds[i + 1], created_at__lt=bounds[i])
-        aggregates[f"orders_{i}"] = Count("id", filter=in_month)
-        aggregates[f"spend_{i}"] = Coalesce(
-            Sum("total", filter=in_month),
-            Value(Decimal("0")),
-            output_field=DecimalField(max_digits=14, decimal_places=2),
-        )
+    # One row per member and month (the month's index from a CASE over the boundaries): two
+    # aggregates a row instead of two per month, so far fewer values to convert.
+    month = Case(
+        *[When(created_at__gte=bounds[i + 1], then=Value(i)) for i in range(months)],
+        output_field=IntegerField(),
+    )
     orders = Order.objects.filter(
         status=Order.Status.COMPLETED, created_at__gte=bounds[-1], created_at__lt=as_of
     )
     if member_ids is not None:
         orders = orders.filter(member_id__in=list(member_ids))
-    rows = orders.order_by().values("member_id").annotate(**aggregates)
-    return {
-        row["member_id"]: MemberStats(
-            months=tuple(
-                MonthStats(orders=row[f"orders_{i}"], spend=Decimal(row[f"spend_{i}"]))
-                for i in range(months)
-            )
-        )
-        for row in rows.iterator(chunk_size=2000)
-    }
+    rows = (
+        orders.annotate(month=month)
+        .order_by()
+        .values_list("member_id", "month")
+        .annotate(orders=Count("id"), spend=Sum("total"))
+    )
+    per_member: dict[int, list[MonthStats]] = {}
+    empty = MonthStats()
+    for member_id, index, count, spend in rows.iterator(chunk_size=5000):
+        slots = per_member.get(member_id)
+        if slots is None:
+            slots = per_member[member_id] = [empty] * months
+        slots[index] = MonthStats(orders=count, spend=Decimal(spend))
+    return {member_id: MemberStats(months=tuple(slots)) for member_id, slots in per_member.items()}

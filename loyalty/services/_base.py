@@ -1,15 +1,14 @@
-"""Shared helpers for the ledger services: input parsing, account locks, idempotency."""
+"""Shared helpers for the ledger services: input parsing, provenance, idempotency.
+
+Row locks are taken through loyalty.lock_objects, in its one order."""
 
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from loyalty.conf import currency, currency_places
+from loyalty.conf import currency_places
 from loyalty.engine.ledger import decimal_places_of
-from loyalty.models import PointsAccount, WalletAccount
-from membership.models import Member
 
 
 def parse_money(value, *, field: str = "amount", allow_zero: bool = False) -> Decimal:
@@ -86,27 +85,6 @@ def entry_provenance(
         "idempotency_key": key,
         "reverses": reverses,
     }
-
-
-def _lock_or_create(model, member: Member, **defaults):
-    account = model.objects.select_for_update().filter(member=member).first()
-    if account is not None:
-        return account
-    try:
-        with transaction.atomic():  # savepoint: a concurrent creator may win the race
-            # The new row is ours (locked) until the transaction ends.
-            return model.objects.create(member=member, **defaults)
-    except IntegrityError:
-        return model.objects.select_for_update().get(member=member)
-
-
-def lock_points_account(member: Member) -> PointsAccount:
-    """The member's points account, created if needed, locked until the transaction ends."""
-    return _lock_or_create(PointsAccount, member)
-
-
-def lock_wallet_account(member: Member) -> WalletAccount:
-    return _lock_or_create(WalletAccount, member, currency=currency())
 
 
 def existing_entry(model, *, key: str, account, kinds: tuple[str, ...]):

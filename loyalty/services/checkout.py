@@ -15,6 +15,7 @@ How an order is priced:
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -22,7 +23,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from loyalty.conf import loyalty_settings
 from loyalty.engine import ledger as engine
+from loyalty.lock_objects import lock_member
 from loyalty.models import (
     CouponEvent,
     Entitlement,
@@ -34,8 +37,10 @@ from loyalty.models import (
     WalletAccount,
     WalletEntry,
 )
+from membership.limits import order_amount_check
 from membership.models import Member, Order, StaffAction, Store, User
 from membership.selectors.orders import order_by_key
+from membership.selectors.roles import user_role_flags
 from membership.services.audit import audit_record
 from membership.services.orders import (
     OrderLineInput,
@@ -49,6 +54,7 @@ from ._base import parse_money, require_key
 from .coupons import coupon_redeem, coupon_release
 from .packages import package_consume, package_consume_reverse
 from .points import points_earn, points_for_purchase, points_reverse
+from .tier_review import tier_promote_on_order
 from .wallet import WalletTopUpResult, wallet_pay, wallet_refund, wallet_top_up
 
 ZERO = Decimal("0.00")
@@ -148,6 +154,8 @@ def checkout_price(
 ) -> CheckoutPrice:
     """Subtotal, package cover and coupon discount, validated; writes nothing."""
     subtotal = order_lines_validate(lines=lines)
+    # Within the per-order bound for the owner's points rule, so points can never overflow.
+    order_amount_check(amount=subtotal, points_per_unit=loyalty_settings().points_per_currency_unit)
     package_uses, package_discount, package_label = 0, ZERO, ""
     if package_entitlement is not None:
         entitlement = (
@@ -320,12 +328,15 @@ def checkout_order(
     needs_pickup_delivery: bool = False,
     acting_user: User,
     idempotency_key: str,
+    now: datetime | None = None,
 ) -> Order:
     """Record an order and settle it in one transaction; a failure anywhere writes nothing.
 
     The same ``idempotency_key`` (a double-submitted form) returns the order already recorded.
+    ``now`` dates the order and its ledger entries (the demo's history, an import).
     """
     key = require_key(idempotency_key)
+    lock_member(member.pk)  # first, before any row that references the member is written
     if existing := _existing_order(key, member):
         return existing
     member = Member.objects.select_related("tier").get(pk=member.pk)
@@ -346,6 +357,7 @@ def checkout_order(
             settlement=quote.settlement(),
             acting_user=acting_user,
             idempotency_key=key,
+            now=now,
         )
     except IntegrityError:
         # The same form was submitted twice at once: the other request recorded the order.
@@ -359,6 +371,7 @@ def checkout_order(
             entitlement=package_entitlement,
             idempotency_key=_key(order, f"package:{use}"),
             acting_user=acting_user,
+            now=now,
             **source,
         )
     if coupon is not None:
@@ -367,6 +380,7 @@ def checkout_order(
             order_total=quote.price.coupon_base,
             idempotency_key=_key(order, "coupon"),
             acting_user=acting_user,
+            now=now,
             **source,
         )
         if redemption.discount != quote.price.coupon_discount:
@@ -378,6 +392,7 @@ def checkout_order(
             idempotency_key=_key(order, "wallet"),
             acting_user=acting_user,
             reason=_("Order %(number)s") % {"number": order.number},
+            now=now,
             **source,
         )
         if payment.discount != quote.tier_discount or payment.charged != quote.wallet_charged:
@@ -389,10 +404,17 @@ def checkout_order(
             idempotency_key=_key(order, "points"),
             acting_user=acting_user,
             reason=_("Order %(number)s") % {"number": order.number},
+            now=now,
             **source,
         )
         if (earned.amount if earned else 0) != quote.points:
             raise _changed()
+    # Right after the order, under the member lock: a tier that promotes on the order.
+    tier_promote_on_order(
+        member_id=member.pk,
+        order_number=order.number,
+        at=order.created_at + timedelta(microseconds=1),
+    )
     audit_record(
         actor=acting_user,
         action="order.checkout",
@@ -453,7 +475,21 @@ def _reverse_settlement(*, order: Order, acting_user: User, reason: str) -> dict
     return done
 
 
+def order_can_cancel(*, order: Order, user: User) -> bool:
+    """The chain rule: staff serve members at any store but refund or void only their own
+    store's orders; the owner (back office) may cancel any order."""
+    if user_role_flags(user=user).back_office:
+        return True
+    return user.store_id is not None and user.store_id == order.store_id
+
+
 def _cancel(*, order: Order, status: str, reason: str, acting_user: User) -> Order:
+    if not order_can_cancel(order=order, user=acting_user):
+        raise ValidationError(
+            _("Only staff of the store that took this order, or the owner, can refund or void it."),
+            code="other_store",
+        )
+    lock_member(order.member_id)  # the lock order: member, then the order, then the accounts
     order = order_mark_cancelled(order=order, status=status, reason=reason, acting_user=acting_user)
     done = _reverse_settlement(order=order, acting_user=acting_user, reason=order.cancel_reason)
     done.update(

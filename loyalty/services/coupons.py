@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from loyalty.lock_objects import lock_coupon, lock_member
 from loyalty.models import CouponEvent, CouponTemplate, MemberCoupon
 from membership.models import Member
 
@@ -45,7 +46,7 @@ def coupon_issue(
     """Give the member a single-use coupon with the template's terms (copied, so later edits
     to the template do not change coupons already held)."""
     key = require_key(idempotency_key)
-    Member.objects.select_for_update().filter(pk=member.pk).first()
+    lock_member(member.pk)
     if existing := MemberCoupon.objects.filter(idempotency_key=key).first():
         if existing.member_id != member.pk:
             raise ValidationError(
@@ -98,7 +99,7 @@ def coupon_redeem(
     """
     key = require_key(idempotency_key)
     total = parse_money(order_total, field="order_total")
-    locked = MemberCoupon.objects.select_for_update().get(pk=coupon.pk)
+    locked = lock_coupon(coupon.pk)
     if done := _existing_event(key, locked, CouponEvent.Kind.REDEEM):
         return CouponRedemption(coupon=locked, discount=done.discount, event=done)
     now = now or timezone.now()
@@ -141,7 +142,7 @@ def coupon_release(
 ) -> CouponEvent:
     """Give a used coupon back (its order was refunded). It keeps its original validity."""
     key = require_key(idempotency_key)
-    locked = MemberCoupon.objects.select_for_update().get(pk=coupon.pk)
+    locked = lock_coupon(coupon.pk)
     if done := _existing_event(key, locked, CouponEvent.Kind.RELEASE):
         return done
     if locked.status != MemberCoupon.Status.REDEEMED:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loyalty.conf import currency, currency_places, loyalty_settings, stripe_enabled
+from loyalty.lock_objects import lock_member
 from loyalty.models import OnlineTopUp, StripeEvent, TopUpMethod
 from membership.models import Member
 
@@ -69,6 +70,15 @@ def _record_event(
         return StripeEvent.objects.get(event_id=event["id"]), False
 
 
+def _lock_top_up(**lookup) -> OnlineTopUp | None:
+    """The online top-up, locked after its member (the one lock order for a member's money)."""
+    member_id = OnlineTopUp.objects.filter(**lookup).values_list("member_id", flat=True).first()
+    if member_id is None:
+        return None
+    lock_member(member_id)
+    return OnlineTopUp.objects.select_for_update().filter(**lookup).first()
+
+
 def _finish(record: StripeEvent, outcome: str) -> str:
     StripeEvent.objects.filter(pk=record.pk).update(outcome=outcome)
     return outcome
@@ -90,9 +100,7 @@ def stripe_event_handle(*, event: dict) -> str:
         if isinstance(payment_intent, dict):
             payment_intent = payment_intent.get("id") or ""
         record, _new = _record_event(event, session_id=session_id, payment_intent_id=payment_intent)
-        top_up = (
-            OnlineTopUp.objects.select_for_update().filter(stripe_session_id=session_id).first()
-        )
+        top_up = _lock_top_up(stripe_session_id=session_id) if session_id else None
         if top_up is None:
             return _finish(record, "unknown_session")
         if kind in ("checkout.session.expired", "checkout.session.async_payment_failed"):
@@ -140,11 +148,7 @@ def stripe_event_handle(*, event: dict) -> str:
         record, _new = _record_event(event, payment_intent_id=payment_intent)
         if not payment_intent:
             return _finish(record, "ignored")
-        top_up = (
-            OnlineTopUp.objects.select_for_update()
-            .filter(stripe_payment_intent_id=payment_intent)
-            .first()
-        )
+        top_up = _lock_top_up(stripe_payment_intent_id=payment_intent)
         if top_up is None:
             # The refund arrived before the completion: remembered, so no credit later.
             return _finish(record, "refund_before_payment")

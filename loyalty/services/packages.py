@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from loyalty.lock_objects import lock_entitlements, lock_member
 from loyalty.models import (
     Entitlement,
     EntitlementEntry,
@@ -31,6 +32,7 @@ def _append(
     source_id: str = "",
     acting_user=None,
     reverses: EntitlementEntry | None = None,
+    now: datetime | None = None,
 ) -> EntitlementEntry:
     entitlement.remaining += amount
     entry = EntitlementEntry.objects.create(
@@ -46,6 +48,7 @@ def _append(
             acting_user=acting_user,
             reverses=reverses,
         ),
+        created_at=now or timezone.now(),
     )
     entitlement.save(update_fields=["remaining"])
     return entry
@@ -73,8 +76,8 @@ def package_grant(
 ) -> MemberPackage:
     """Give the member a package: one entitlement per service, each opened by a grant entry."""
     key = require_key(idempotency_key)
-    # Lock the member row so a retry with the same key waits for the first call.
-    Member.objects.select_for_update().filter(pk=member.pk).first()
+    # The member lock also makes a retry with the same key wait for the first call.
+    lock_member(member.pk)
     if existing := MemberPackage.objects.filter(idempotency_key=key).first():
         if existing.member_id != member.pk:
             raise ValidationError(
@@ -117,6 +120,7 @@ def package_grant(
             source_type=source_type,
             source_id=source_id,
             acting_user=acting_user,
+            now=now,
         )
     return member_package
 
@@ -185,12 +189,11 @@ def package_consume(
     if category is None and entitlement is None:
         raise ValidationError(_("Choose the service to use."), code="no_category")
     now = now or timezone.now()
-    candidates = Entitlement.objects.filter(member=member)
     if entitlement is not None:
-        candidates = candidates.filter(pk=entitlement.pk)
+        candidates = Entitlement.objects.filter(pk=entitlement.pk)
     else:
-        candidates = candidates.filter(category=category)
-    locked = list(candidates.select_for_update().order_by("pk"))
+        candidates = Entitlement.objects.filter(category=category)
+    locked = lock_entitlements(member.pk, candidates)
     if done := _existing(key, (EntryKind.USE,)):
         if done.entitlement_id not in {e.pk for e in locked}:
             raise ValidationError(
@@ -211,6 +214,7 @@ def package_consume(
         source_type=source_type,
         source_id=source_id,
         acting_user=acting_user,
+        now=now,
     )
 
 
@@ -220,7 +224,10 @@ def package_consume_reverse(
 ) -> EntitlementEntry:
     """Give back a service used from a package (e.g. the order was refunded)."""
     key = require_key(idempotency_key)
-    entitlement = Entitlement.objects.select_for_update().get(pk=entry.entitlement_id)
+    member_id = Entitlement.objects.values_list("member_id", flat=True).get(pk=entry.entitlement_id)
+    (entitlement,) = lock_entitlements(
+        member_id, Entitlement.objects.filter(pk=entry.entitlement_id)
+    )
     if done := _existing(key, (EntryKind.REVERSAL,)):
         return done
     if entry.kind != EntryKind.USE:
@@ -248,8 +255,8 @@ def package_revoke(
 ) -> list[EntitlementEntry]:
     """Withdraw what is left of a package (its top-up or purchase was refunded)."""
     key = require_key(idempotency_key)
-    locked = list(
-        Entitlement.objects.select_for_update().filter(member_package=member_package).order_by("pk")
+    locked = lock_entitlements(
+        member_package.member_id, Entitlement.objects.filter(member_package=member_package)
     )
     entries = []
     for entitlement in locked:

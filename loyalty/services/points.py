@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from loyalty.conf import loyalty_settings
 from loyalty.engine import ledger as engine
+from loyalty.lock_objects import lock_points_account
 from loyalty.models import (
     EntryKind,
     PointsAccount,
@@ -29,7 +30,6 @@ from membership.models import Member
 from ._base import (
     entry_provenance,
     existing_entry,
-    lock_points_account,
     parse_money,
     parse_points,
     require_key,
@@ -133,7 +133,7 @@ def points_earn(
     """
     key = require_key(idempotency_key)
     amount = parse_money(base_amount, field="base_amount", allow_zero=True)
-    account = lock_points_account(member)
+    account = lock_points_account(member.pk)
     if entry := existing_entry(PointsEntry, key=key, account=account, kinds=(EntryKind.EARN,)):
         return entry
     rule = loyalty_settings()
@@ -178,7 +178,7 @@ def points_redeem(
     """Spend points, soonest-to-expire first. More than the balance is refused."""
     key = require_key(idempotency_key)
     points = parse_points(points)
-    account = lock_points_account(member)
+    account = lock_points_account(member.pk)
     if entry := existing_entry(PointsEntry, key=key, account=account, kinds=(EntryKind.REDEEM,)):
         return entry
     now = now or timezone.now()
@@ -223,7 +223,7 @@ def points_reverse(
     to take back.
     """
     key = require_key(idempotency_key)
-    account = lock_points_account(entry.account.member)
+    account = lock_points_account(entry.account.member_id)
     if done := existing_entry(PointsEntry, key=key, account=account, kinds=(EntryKind.REVERSAL,)):
         return done
     entry = PointsEntry.objects.get(pk=entry.pk)
@@ -301,7 +301,8 @@ def points_expire_due(*, now: datetime | None = None) -> int:
     total = 0
     for account_id in sorted(set(account_ids)):
         with transaction.atomic():
-            account = PointsAccount.objects.select_for_update().get(pk=account_id)
+            member_id = PointsAccount.objects.values_list("member_id", flat=True).get(pk=account_id)
+            account = lock_points_account(member_id)
             total += -sum(e.amount for e in _expire_due(account, now))
     return total
 

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from loyalty.engine.tiers import MemberStats, TierCriteria, months_needed, tier_for
 from loyalty.selectors.stats import member_rolling_stats
-from membership.models import Member, Tier, User
+from membership.models import Member, MemberEvent, Tier, User
 from membership.services.audit import audit_record
+from membership.services.events import member_events_record_many
 
 _UPDATE_BATCH = 500
 
@@ -56,6 +57,7 @@ def tiers_assign_all(*, as_of: datetime, acting_user: User | None = None) -> Tie
 
     empty = MemberStats()
     moves: dict[int, list[int]] = {}
+    events: list[MemberEvent] = []
     members_per_tier = dict.fromkeys(code_by_pk.values(), 0)
     for member_id, tier_id in (
         Member.objects.order_by().values_list("pk", "tier_id").iterator(chunk_size=2000)
@@ -64,10 +66,19 @@ def tiers_assign_all(*, as_of: datetime, acting_user: User | None = None) -> Tie
         members_per_tier[code_by_pk[target]] += 1
         if target != tier_id:
             moves.setdefault(target, []).append(member_id)
+            events.append(
+                MemberEvent(
+                    member_id=member_id,
+                    kind=MemberEvent.Kind.TIER_CHANGED,
+                    occurred_at=as_of,
+                    data={"from": code_by_pk.get(tier_id), "to": code_by_pk[target]},
+                )
+            )
 
     for tier_id, member_ids in moves.items():
         for batch in batched(member_ids, _UPDATE_BATCH):
             Member.objects.filter(pk__in=batch).update(tier_id=tier_id, tier_since=as_of)
+    member_events_record_many(events)
     result = TierAssignment(
         as_of=as_of,
         changed=sum(len(ids) for ids in moves.values()),

@@ -6,16 +6,19 @@ proportion to the principal refunded.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loyalty.conf import loyalty_settings
 from loyalty.engine import ledger as engine
+from loyalty.lock_objects import lock_wallet_account
 from loyalty.models import (
     EntryKind,
     MemberPackage,
@@ -24,9 +27,10 @@ from loyalty.models import (
     WalletAccount,
     WalletEntry,
 )
-from membership.models import Member
+from membership.models import Member, MemberEvent
+from membership.services.events import member_event_record
 
-from ._base import entry_provenance, existing_entry, lock_wallet_account, parse_money, require_key
+from ._base import entry_provenance, existing_entry, parse_money, require_key
 
 ZERO = Decimal("0.00")
 
@@ -74,6 +78,7 @@ def _append(
     list_amount: Decimal | None = None,
     discount: Decimal = ZERO,
     method: str = "",
+    now: datetime | None = None,
 ) -> WalletEntry:
     account.principal += principal
     account.bonus += bonus
@@ -98,6 +103,7 @@ def _append(
         list_amount=list_amount,
         discount_amount=discount,
         method=method,
+        created_at=now or timezone.now(),
     )
     account.save(update_fields=["principal", "bonus", "updated_at"])
     return entry
@@ -139,6 +145,7 @@ def wallet_top_up(
     source_type: str = "",
     source_id: str = "",
     reason: str = "",
+    now: datetime | None = None,
 ) -> WalletTopUpResult:
     """Add money to the wallet, with the owner's top-up bonus (money and/or a package)."""
     from .packages import package_grant
@@ -147,7 +154,7 @@ def wallet_top_up(
     if method not in TopUpMethod.values:
         raise ValidationError({"method": _("Choose how the top-up was paid.")}, code="method")
     amount = validate_top_up_amount(amount)
-    account = lock_wallet_account(member)
+    account = lock_wallet_account(member.pk)
     package_key = f"{key}:package"
     if entry := existing_entry(WalletEntry, key=key, account=account, kinds=(EntryKind.TOP_UP,)):
         return WalletTopUpResult(
@@ -169,6 +176,15 @@ def wallet_top_up(
         source_id=source_id,
         acting_user=acting_user,
         method=method,
+        now=now,
+    )
+    member_event_record(
+        member_id=member.pk,
+        kind=MemberEvent.Kind.TOPPED_UP,
+        occurred_at=entry.created_at,
+        source_type="wallet_entry",
+        source_id=entry.pk,
+        data={"amount": str(amount), "bonus": str(bonus), "method": method},
     )
     member_package = None
     if rule and rule.package_id:
@@ -181,6 +197,7 @@ def wallet_top_up(
             source_type="wallet_top_up",
             source_id=str(entry.pk),
             acting_user=acting_user,
+            now=now,
         )
     return WalletTopUpResult(entry=entry, bonus=bonus, member_package=member_package)
 
@@ -196,11 +213,12 @@ def wallet_pay(
     acting_user=None,
     reason: str = "",
     apply_tier_discount: bool = True,
+    now: datetime | None = None,
 ) -> WalletPaymentResult:
     """Pay `amount` (the list price) from stored value, less the tier's stored-value discount."""
     key = require_key(idempotency_key)
     list_price = parse_money(amount)
-    account = lock_wallet_account(member)
+    account = lock_wallet_account(member.pk)
     if entry := existing_entry(WalletEntry, key=key, account=account, kinds=(EntryKind.PAY,)):
         return WalletPaymentResult.from_entry(entry)
     percent = (
@@ -235,6 +253,7 @@ def wallet_pay(
         acting_user=acting_user,
         list_amount=list_price,
         discount=discount,
+        now=now,
     )
     return WalletPaymentResult.from_entry(entry)
 
@@ -253,7 +272,7 @@ def wallet_refund(
     Principal and bonus go back in the shares they were paid with.
     """
     key = require_key(idempotency_key)
-    account = lock_wallet_account(payment_entry.account.member)
+    account = lock_wallet_account(payment_entry.account.member_id)
     if entry := existing_entry(WalletEntry, key=key, account=account, kinds=(EntryKind.REFUND,)):
         return entry
     payment = WalletEntry.objects.get(pk=payment_entry.pk)
@@ -313,7 +332,7 @@ def wallet_top_up_refund(
     from .packages import package_revoke
 
     key = require_key(idempotency_key)
-    account = lock_wallet_account(top_up_entry.account.member)
+    account = lock_wallet_account(top_up_entry.account.member_id)
     if entry := existing_entry(WalletEntry, key=key, account=account, kinds=(EntryKind.REVERSAL,)):
         return entry
     top_up = WalletEntry.objects.get(pk=top_up_entry.pk)

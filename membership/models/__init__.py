@@ -1,6 +1,8 @@
+from .access import MemberAccessLog
 from .audit import StaffAction
 from .bookings import Booking
 from .cards import MemberCard
+from .events import MemberEvent
 from .feedback import OrderFeedback
 from .followups import FollowUpTask
 from .members import Member, MemberNote
@@ -13,7 +15,9 @@ from .users import User
 __all__ = [
     "Booking",
     "FollowUpTask",
+    "MemberAccessLog",
     "MemberCard",
+    "MemberEvent",
     "Member",
     "MemberNote",
     "MemberTag",

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -14,7 +15,11 @@ class ServiceCategory(BilingualNameMixin):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     default_price = models.DecimalField(
-        _("default price"), max_digits=10, decimal_places=2, default=Decimal("0")
+        _("default price"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
     )
     sort_order = models.PositiveSmallIntegerField(default=0)
 
@@ -22,6 +27,11 @@ class ServiceCategory(BilingualNameMixin):
         ordering = ["sort_order", "id"]
         verbose_name = _("service category")
         verbose_name_plural = _("service categories")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_price__gte=0), name="service_category_price_not_negative"
+            )
+        ]
 
 
 class Order(models.Model):

@@ -1,14 +1,9 @@
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .tiers import BilingualNameMixin
-
-colour_validator = RegexValidator(
-    r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # followed by six hex digits, e.g. #2f6fb0.")
-)
+from .tiers import BilingualNameMixin, colour_validator
 
 
 class Tag(BilingualNameMixin, models.Model):

@@ -1,11 +1,17 @@
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+
+# Shown to members and written into the page's <style>: only #rrggbb may get there.
+colour_validator = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", _("Enter a colour as # followed by six hex digits, e.g. #2f6fb0.")
+)
 
 
 class BilingualNameMixin(models.Model):
@@ -40,7 +46,9 @@ class Tier(BilingualNameMixin, ClusterableModel):
         unique=True,
         help_text=_("Higher rank is a better tier. The lowest is the default."),
     )
-    badge_color = models.CharField(_("badge colour"), max_length=7, default="#888888")
+    badge_color = models.CharField(
+        _("badge colour"), max_length=7, default="#888888", validators=[colour_validator]
+    )
     target_share_percent = models.DecimalField(
         _("target share of members (%)"),
         max_digits=5,
@@ -49,15 +57,63 @@ class Tier(BilingualNameMixin, ClusterableModel):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     # Criteria (rolling window)
-    window_months = models.PositiveSmallIntegerField(_("window (months)"), default=12)
+    window_months = models.PositiveSmallIntegerField(
+        _("window (months)"), default=12, validators=[MinValueValidator(1)]
+    )
     min_spend = models.DecimalField(
-        _("minimum spend in window"), max_digits=12, decimal_places=2, default=Decimal("0")
+        _("minimum spend in window"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
     )
     min_orders = models.PositiveIntegerField(_("minimum orders in window"), default=0)
     min_orders_per_recent_month = models.PositiveSmallIntegerField(
         _("minimum orders in each recent month"), default=0
     )
     recent_months = models.PositiveSmallIntegerField(_("recent months checked"), default=0)
+    min_spend_per_recent_month = models.DecimalField(
+        _("minimum spend in each recent month"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("E.g. 300 with 2 recent months: over ¥300 in each of the last 2 months."),
+    )
+    # How members move in and out (the monthly review; months are calendar months)
+    promote_on_order = models.BooleanField(
+        _("promote on the qualifying order"),
+        default=False,
+        help_text=_("Off: members enter this tier at the monthly review."),
+    )
+    demote_one_step = models.BooleanField(
+        _("demote one tier at a time"),
+        default=True,
+        help_text=_("Off: a member who no longer qualifies drops straight to the tier earned."),
+    )
+    hold_months = models.PositiveSmallIntegerField(
+        _("kept for at least (months)"),
+        default=0,
+        validators=[MaxValueValidator(60)],
+        help_text=_("A member keeps this tier this many months from entry, whatever happens."),
+    )
+    grace_review = models.BooleanField(
+        _("warn before demoting"),
+        default=False,
+        help_text=_("The first failed review only warns the member; the second demotes."),
+    )
+    frequency_drop_months = models.PositiveSmallIntegerField(
+        _("visit drop: months compared"),
+        default=0,
+        validators=[MaxValueValidator(12)],
+        help_text=_("N: orders in the last N months are compared with the N months before."),
+    )
+    frequency_drop_percent = models.PositiveSmallIntegerField(
+        _("visit drop: demote at or below (%)"),
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=_("E.g. 50: a member whose visits halved leaves this tier. 0: off."),
+    )
     # Benefits with numbers that the engine uses
     stored_value_discount_percent = models.DecimalField(
         _("discount on stored-value payments (%)"),
@@ -81,6 +137,33 @@ class Tier(BilingualNameMixin, ClusterableModel):
         ordering = ["-rank"]
         verbose_name = _("tier")
         verbose_name_plural = _("tiers")
+        # The database refuses what the form refuses (a script or a shell cannot bypass it).
+        constraints = [
+            models.CheckConstraint(condition=Q(window_months__gte=1), name="tier_window_positive"),
+            models.CheckConstraint(
+                condition=Q(min_spend__gte=0), name="tier_min_spend_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(target_share_percent__gte=0, target_share_percent__lte=100),
+                name="tier_target_share_is_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    stored_value_discount_percent__gte=0, stored_value_discount_percent__lte=100
+                ),
+                name="tier_discount_is_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(points_multiplier__gte=0), name="tier_multiplier_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_spend_per_recent_month__gte=0),
+                name="tier_monthly_spend_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency_drop_percent__lte=100), name="tier_visit_drop_is_percent"
+            ),
+        ]
 
 
 class TierBenefit(models.Model):

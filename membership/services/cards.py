@@ -8,8 +8,11 @@ screenshot goes stale. Replacing the secret (``card_rotate``) invalidates every 
 
 Every refusal (forged, expired, malformed, unknown member number, no card) raises the same
 ``CardCodeRefused`` with the same message, so a refusal reveals nothing about the member.
-Failed attempts are counted per actor and per member number in the cache; past the limit
-``CardRateLimited`` is raised even for a good code, so codes cannot be brute-forced.
+Failed attempts are counted per actor (the staff login) and per member number in the cache;
+past a limit ``CardRateLimited`` is raised even for a good code, so codes cannot be
+brute-forced. The per-member bound is well above the per-actor one: a clerk who mistypes
+(or means harm) stops themself long before the member's card is paused for everyone, and
+a paused card (``CardMemberRateLimited``) still leaves the lookup by phone number.
 """
 
 import hashlib
@@ -34,7 +37,7 @@ PREVIEW_STEPS = 60
 
 # Failed verifications allowed per window, per actor (staff login or IP) and per member number.
 FAILURES_PER_ACTOR = 20
-FAILURES_PER_MEMBER = 10
+FAILURES_PER_MEMBER = 50  # several logins must join in; guessing 8 digits stays hopeless
 FAILURE_WINDOW_SECONDS = 10 * 60
 
 _NUMBER_RE = re.compile(r"[A-Za-z0-9]{1,20}")
@@ -47,6 +50,10 @@ REFUSED_MESSAGE = _(
     "or look them up by phone number or name."
 )
 RATE_LIMITED_MESSAGE = _("Too many invalid codes. Wait a few minutes, or look the member up.")
+MEMBER_RATE_LIMITED_MESSAGE = _(
+    "Too many wrong codes for this member's card: it is paused for a few minutes. "
+    "Ask for their phone number and look the member up by phone number instead."
+)
 
 
 class CardCodeRefused(ValidationError):
@@ -57,8 +64,17 @@ class CardCodeRefused(ValidationError):
 
 
 class CardRateLimited(ValidationError):
+    """The actor made too many wrong attempts."""
+
+    def __init__(self, message=RATE_LIMITED_MESSAGE, code: str = "card_rate_limited") -> None:
+        super().__init__(message, code=code)
+
+
+class CardMemberRateLimited(CardRateLimited):
+    """This member's card had too many wrong attempts, from whoever made them."""
+
     def __init__(self) -> None:
-        super().__init__(RATE_LIMITED_MESSAGE, code="card_rate_limited")
+        super().__init__(MEMBER_RATE_LIMITED_MESSAGE, code="card_member_rate_limited")
 
 
 @dataclass(frozen=True)
@@ -140,8 +156,11 @@ def card_verify(*, number: str, code: str, actor_key: str, for_time: float | Non
     """
     keys = _failure_keys(actor_key=actor_key, number=number or "")
     counts = cache.get_many([key for key, _limit in keys])
-    if any(counts.get(key, 0) >= limit for key, limit in keys):
+    (actor, actor_limit), (member_key, member_limit) = keys
+    if counts.get(actor, 0) >= actor_limit:
         raise CardRateLimited()
+    if counts.get(member_key, 0) >= member_limit:
+        raise CardMemberRateLimited()
 
     member = None
     if _NUMBER_RE.fullmatch(number or "") and _CODE_RE.fullmatch(code or ""):

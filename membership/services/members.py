@@ -1,9 +1,12 @@
 import secrets
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from membership.models import Member, Tier, User
+from membership.models import Member, MemberEvent, Tier, User
+from membership.roles import MEMBER_GROUP
+from membership.services.events import member_event_record
 
 
 def _new_member_number() -> str:
@@ -20,12 +23,15 @@ def default_tier() -> Tier | None:
 
 @transaction.atomic
 def member_create(*, user: User, name: str = "", accepted_terms: bool = True) -> Member:
-    """Give a new login its member archive, in the lowest tier. Idempotent per user."""
+    """Give a new login its member archive, in the lowest tier, and put it in the Members
+    group (as the demo seed does). Idempotent per user."""
     existing = Member.objects.filter(user=user).first()
     if existing:
         return existing
+    # The group grants nothing: it names the role, as for the members the demo seed makes.
+    user.groups.add(Group.objects.get_or_create(name=MEMBER_GROUP)[0])
     now = timezone.now()
-    return Member.objects.create(
+    member = Member.objects.create(
         user=user,
         number=_new_member_number(),
         name=name,
@@ -34,3 +40,5 @@ def member_create(*, user: User, name: str = "", accepted_terms: bool = True) ->
         joined_at=now,
         consent_terms_at=now if accepted_terms else None,
     )
+    member_event_record(member_id=member.pk, kind=MemberEvent.Kind.SIGNED_UP, occurred_at=now)
+    return member

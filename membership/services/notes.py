@@ -14,6 +14,8 @@ def member_note_create(*, member: Member, text: str, acting_user: User) -> Membe
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("Write something in the note."), code="note_empty")
+    if "\x00" in text:  # PostgreSQL refuses NUL bytes in text: say so, don't fail
+        raise ValidationError(_("A note cannot contain NUL characters."), code="note_nul")
     if len(text) > NOTE_MAX_LENGTH:
         raise ValidationError(
             _("A note can be at most %(limit)d characters."),

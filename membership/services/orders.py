@@ -6,6 +6,7 @@ ledger services in one transaction.
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -13,7 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from membership.models import Member, Order, OrderLine, ServiceCategory, Store, User
+from membership.limits import order_amount_check
+from membership.models import Member, MemberEvent, Order, OrderLine, ServiceCategory, Store, User
+from membership.services.events import member_event_record
 
 ZERO = Decimal("0.00")
 MAX_LINES = 50
@@ -87,13 +90,12 @@ def order_lines_validate(*, lines: list[OrderLineInput]) -> Decimal:
         raise ValidationError(
             _("The order amount must be greater than zero."), code="amount_not_positive"
         )
-    if subtotal >= Decimal("10000000000"):
-        raise ValidationError(_("This amount is too large."), code="too_large")
+    order_amount_check(amount=subtotal)
     return subtotal.quantize(Decimal("0.01"))
 
 
-def _new_order_number() -> str:
-    stamp = timezone.localdate().strftime("%y%m%d")
+def _new_order_number(when: datetime) -> str:
+    stamp = timezone.localdate(when).strftime("%y%m%d")  # the day the order was taken
     while True:
         number = "O" + stamp + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(6))
         if not Order.objects.filter(number=number).exists():
@@ -111,8 +113,11 @@ def order_record(
     settlement: OrderSettlement | None = None,
     acting_user: User | None = None,
     idempotency_key: str | None = None,
+    now: datetime | None = None,
 ) -> Order:
     """Write the order and its lines. Without a settlement the order was paid in cash.
+
+    `now` dates the order (an import or the demo's history); by default it is now.
 
     Raises ValidationError (nothing written) when the lines or the settlement do not add up,
     and IntegrityError when the idempotency key was already used (the caller decides).
@@ -138,10 +143,11 @@ def order_record(
         )
     if not store.is_active:
         raise ValidationError(_("This store is closed."), code="store_inactive")
+    now = now or timezone.now()
     order = Order(
         member=member,
         store=store,
-        number=_new_order_number(),
+        number=_new_order_number(now),
         subtotal=subtotal,
         discount=settlement.discount,
         total=settlement.paid,
@@ -160,6 +166,7 @@ def order_record(
         card_amount=settlement.card_amount,
         points_earned=settlement.points_earned,
         idempotency_key=idempotency_key or None,
+        created_at=now,
     )
     with transaction.atomic():  # savepoint, so a duplicate key leaves the caller's txn usable
         order.save(force_insert=True)
@@ -171,6 +178,14 @@ def order_record(
         Member.objects.filter(pk=member.pk, first_visit_at__isnull=True).update(
             first_visit_at=order.created_at
         )
+    member_event_record(
+        member_id=member.pk,
+        kind=MemberEvent.Kind.ORDER_COMPLETED,
+        occurred_at=order.created_at,
+        source_type="order",
+        source_id=order.number,
+        data={"store": store.pk, "total": str(order.total), "subtotal": str(order.subtotal)},
+    )
     return order
 
 
@@ -196,4 +211,16 @@ def order_mark_cancelled(*, order: Order, status: str, reason: str, acting_user:
     locked.cancelled_by = acting_user
     locked.cancel_reason = reason
     locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    member_event_record(
+        member_id=locked.member_id,
+        kind=(
+            MemberEvent.Kind.ORDER_REFUNDED
+            if status == Order.Status.REFUNDED
+            else MemberEvent.Kind.ORDER_VOIDED
+        ),
+        occurred_at=locked.cancelled_at,
+        source_type="order",
+        source_id=locked.number,
+        data={"total": str(locked.total)},
+    )
     return locked

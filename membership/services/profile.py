@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from membership.models import Member, ServiceCategory
+from membership.models import Member, MemberEvent, ServiceCategory
+from membership.services.events import member_event_record
 
 NAME_MAX_LENGTH = 80
 ADDRESS_MAX_LENGTH = 255
@@ -127,6 +128,9 @@ def member_update_profile(
     if errors:
         raise ValidationError(errors)
 
+    if birthday is not None and birthday != member.birthday:
+        # Birthday rewards key on this; the date itself stays in the archive, not the event.
+        member_event_record(member_id=member.pk, kind=MemberEvent.Kind.BIRTHDAY_SET)
     member.name = name
     member.gender = gender
     member.birthday = birthday

@@ -4,15 +4,26 @@ allauth's phone support needs all five phone methods below; the default adapter 
 `manage.py check` and fails at the first code request.
 """
 
+import hashlib
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from membership import ratelimit
 from membership.models import User
 from membership.services.members import member_create
+from membership.sms import masked_for_log
 
 from .fields import E164PhoneField, normalize_phone
 from .tasks import sms_deliver
+
+logger = logging.getLogger(__name__)
+
+# "This number already has a membership" goes to a real member; anyone can trigger it by
+# signing up with their number, so it is sent at most once an hour per number.
+ACCOUNT_EXISTS_NOTICE_RATE = [ratelimit.Rate(amount=1, seconds=3600)]
 
 
 def _send_sms_after_commit(phone: str, body: str) -> None:
@@ -54,14 +65,17 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         _send_sms_after_commit(phone, body)
 
     def send_unknown_account_sms(self, phone: str, **kwargs) -> None:
-        # Enumeration prevention: the page looks the same, the text tells the truth.
-        body = _(
-            "Someone asked for a login code for this number, but it has no membership yet. "
-            "Sign up to join."
-        )
-        _send_sms_after_commit(phone, body)
+        # Enumeration prevention keeps the page identical; the text is not sent at all. A
+        # number without an account is exactly what SMS pumping uses (premium and far-away
+        # numbers), and paying to tell a stranger "no membership" helps nobody.
+        logger.info("No text to %s: no account has this number", masked_for_log(phone))
 
     def send_account_already_exists_sms(self, phone: str) -> None:
+        if self.get_user_by_phone(phone) is None:  # only ever text a member
+            return
+        key = hashlib.sha256((normalize_phone(phone) or phone).encode()).hexdigest()[:32]
+        if not ratelimit.take(f"sms-exists:{key}", ACCOUNT_EXISTS_NOTICE_RATE):
+            return
         body = _(
             "Someone tried to sign up with this number, which already has a membership. "
             "Log in with a code instead."

@@ -1,17 +1,40 @@
 """allauth forms, tuned for a phone: a code first, a password only if the member wants one."""
 
 from allauth.account.forms import (
+    ChangePhoneForm,
     ConfirmLoginCodeForm,
     LoginForm,
+    RequestLoginCodeForm,
     SignupForm,
     VerifyPhoneForm,
 )
+from allauth.core.exceptions import RateLimited
+from allauth.core.ratelimit import respond_429
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from membership.sms import sms_ceiling_reached
+
+from .fields import check_signup_country
+
 LOGIN_BY_CODE = "code"
 LOGIN_BY_PASSWORD = "password"
+
+# Said (to everyone alike, it reveals nothing about accounts) while the hourly SMS ceiling
+# is reached, instead of pretending a text is on its way.
+SMS_PAUSED_LOGIN = _(
+    "We cannot send text messages right now. Log in with your email or your password, "
+    "or try again later."
+)
+SMS_PAUSED_PHONE = _(
+    "We cannot send text messages right now. Use your email instead, or try again later."
+)
+
+
+def _refuse_while_sms_paused(message) -> None:
+    if sms_ceiling_reached():
+        raise ValidationError(message, code="sms_paused")
 
 
 class PortalSignupForm(SignupForm):
@@ -40,6 +63,22 @@ class PortalSignupForm(SignupForm):
             )
         if "email" in self.fields:
             self.fields["email"].label = _("Email")
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "")
+        if phone:
+            check_signup_country(phone)
+            _refuse_while_sms_paused(SMS_PAUSED_PHONE)
+        return phone
+
+    def try_save(self, request):
+        # Signing up again with a number that already has a membership makes allauth text it
+        # once more, and its per-number limit ("verify_phone") then raises instead of
+        # answering: show the "too many requests" page, not a server error.
+        try:
+            return super().try_save(request)
+        except RateLimited:
+            return None, respond_429(request)
 
     def clean(self) -> dict:
         cleaned_data = super().clean()
@@ -91,6 +130,42 @@ class PortalLoginForm(LoginForm):
                 _("Enter your password, or ask for a code instead."), code="required"
             )
         return password
+
+    def clean(self):
+        login = self.cleaned_data.get("login", "")
+        if self._method() == LOGIN_BY_CODE and login and "@" not in login:
+            # Before allauth's own checks, which would count the request against the number.
+            _refuse_while_sms_paused(SMS_PAUSED_LOGIN)
+        return super().clean()
+
+
+class PortalRequestLoginCodeForm(RequestLoginCodeForm):
+    """allauth's "send me a code" page, which accepted an empty form and then crashed."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.errors:
+            return cleaned_data
+        if not cleaned_data.get("phone") and not cleaned_data.get("email"):
+            raise ValidationError(
+                _("Enter your mobile number or your email: we send the code there."),
+                code="required",
+            )
+        return cleaned_data
+
+    def clean_phone(self) -> str:
+        if self.cleaned_data.get("phone"):
+            # Before allauth's own checks, which would count the request against the number.
+            _refuse_while_sms_paused(SMS_PAUSED_LOGIN)
+        return super().clean_phone()
+
+
+class PortalChangePhoneForm(ChangePhoneForm):
+    def clean_phone(self) -> str:
+        phone = super().clean_phone()
+        check_signup_country(phone)
+        _refuse_while_sms_paused(SMS_PAUSED_PHONE)
+        return phone
 
 
 def _numeric_code_widget(form: forms.Form) -> None:

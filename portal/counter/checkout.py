@@ -2,25 +2,28 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from loyalty.selectors.coupons import coupons_usable_for_member
 from loyalty.selectors.packages import packages_for_member
-from loyalty.selectors.wallet import wallet_balance
+from loyalty.selectors.wallet import wallet_balance, wallet_balance_after_order
 from loyalty.services.checkout import (
     checkout_order,
     checkout_price,
     checkout_quote,
     counter_top_up,
+    order_can_cancel,
     order_can_void,
     order_refund,
     order_void,
@@ -30,7 +33,6 @@ from membership.models import FollowUpTask, Member, ServiceCategory, User
 from membership.roles import OWNER_GROUP, STAFF_GROUP
 from membership.selectors.followups import followups_done, followups_for_member, followups_open
 from membership.selectors.orders import order_by_key, order_detail
-from membership.selectors.panel import member_by_number
 from membership.services.followups import followup_complete, followup_create
 from portal.counter.checkout_forms import (
     CancelOrderForm,
@@ -40,16 +42,12 @@ from portal.counter.checkout_forms import (
     FollowUpForm,
 )
 from portal.counter.context import counter_roles
+from portal.counter.lookup import counted_member, lookups_limited, open_member
 from portal.permissions import staff_required
+from portal.redirects import local_path
+from portal.templatetags.money import money
 
 FOLLOWUPS_PAGE_SIZE = 20
-
-
-def _member_or_404(number: str) -> Member:
-    member = member_by_number(number=number)
-    if member is None:
-        raise Http404
-    return member
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -91,9 +89,10 @@ def _hidden_fields(post) -> list[tuple[str, str]]:
 
 @require_http_methods(["GET", "POST"])
 @staff_required
+@lookups_limited
 def checkout(request, number: str):
     """GET: the order form. POST: review (confirmation page) or, with confirm=1, record it."""
-    member = _member_or_404(number)
+    member = counted_member(request, number)
     if request.method == "GET":
         form, balance = _checkout_form(request, member)
         return _render(
@@ -101,10 +100,11 @@ def checkout(request, number: str):
             "portal/counter/checkout.html",
             {"member": member, "form": form, "balance": balance},
         )
-    if request.POST.get("confirm") == "1" and request.POST.get("key"):
+    key = CheckoutForm.submitted_key(request.POST)
+    if request.POST.get("confirm") == "1" and key:
         # A double tap: the first tap already recorded this form (its coupon is used now,
         # so the form would no longer validate). Show the order it recorded.
-        done = order_by_key(idempotency_key=request.POST["key"])
+        done = order_by_key(idempotency_key=key)
         if done is not None and done.member_id == member.pk:
             return redirect("counter:order", number=done.number)
     form, balance = _checkout_form(request, member, request.POST)
@@ -167,11 +167,19 @@ def checkout(request, number: str):
 # --- orders: receipt, refund, void --------------------------------------------------------
 
 
-def _order_or_404(number: str):
+def _order_or_404(request, number: str):
+    """The order, its member opened like the panel (counted and logged)."""
     order = order_detail(number=number)
     if order is None:
         raise Http404
+    open_member(request, order.member.number).record(order.member)
     return order
+
+
+def _receipt_language(request) -> str | None:
+    """The language to print the receipt in (the member's, chosen by staff), if a known one."""
+    wanted = request.GET.get("receipt", "")
+    return wanted if wanted in dict(settings.LANGUAGES) else None
 
 
 def _order_page(request, order, *, form=None, action=None, status=200):
@@ -181,7 +189,10 @@ def _order_page(request, order, *, form=None, action=None, status=200):
         {
             "order": order,
             "member": order.member,
+            "balance_after": wallet_balance_after_order(order=order),
+            "receipt_language": _receipt_language(request) or get_language(),
             "can_void": order_can_void(order=order),
+            "can_cancel": order_can_cancel(order=order, user=request.user),
             "cancel_form": form or CancelOrderForm(),
             "failed_action": action,
         },
@@ -191,12 +202,13 @@ def _order_page(request, order, *, form=None, action=None, status=200):
 
 @require_http_methods(["GET"])
 @staff_required
+@lookups_limited
 def order(request, number: str):
-    return _order_page(request, _order_or_404(number))
+    return _order_page(request, _order_or_404(request, number))
 
 
 def _cancel(request, number: str, service, done_message: str, action: str):
-    order = _order_or_404(number)
+    order = _order_or_404(request, number)
     form = CancelOrderForm(request.POST)
     if form.is_valid():
         try:
@@ -211,6 +223,7 @@ def _cancel(request, number: str, service, done_message: str, action: str):
 
 @require_POST
 @staff_required
+@lookups_limited
 def order_refund_view(request, number: str):
     return _cancel(
         request,
@@ -223,6 +236,7 @@ def order_refund_view(request, number: str):
 
 @require_POST
 @staff_required
+@lookups_limited
 def order_void_view(request, number: str):
     return _cancel(
         request,
@@ -238,8 +252,9 @@ def order_void_view(request, number: str):
 
 @require_http_methods(["GET", "POST"])
 @staff_required
+@lookups_limited
 def top_up(request, number: str):
-    member = _member_or_404(number)
+    member = counted_member(request, number)
     status = 200
     if request.method == "POST":
         form = CounterTopUpForm(request.POST)
@@ -255,12 +270,15 @@ def top_up(request, number: str):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
+                currency = result.entry.currency
                 text = _("Topped up %(amount)s. Balance now %(balance)s.") % {
-                    "amount": result.entry.principal_amount,
-                    "balance": result.entry.balance_after,
+                    "amount": money(result.entry.principal_amount, currency),
+                    "balance": money(result.entry.balance_after, currency),
                 }
                 if result.bonus:
-                    text += " " + _("Bonus %(bonus)s added.") % {"bonus": result.bonus}
+                    text += " " + _("Bonus %(bonus)s added.") % {
+                        "bonus": money(result.bonus, currency)
+                    }
                 if result.member_package:
                     text += " " + _("Package %(name)s given.") % {
                         "name": result.member_package.package.display_name
@@ -299,10 +317,7 @@ def _staff_users():
     )
 
 
-@require_http_methods(["GET"])
-@staff_required
-def followups(request):
-    """The to-do list: open tasks, most overdue first (or the done ones), paginated."""
+def _followups_page(request, *, status: int = 200):
     show_done = request.GET.get("show") == "done"
     tasks = followups_done() if show_done else followups_open()
     page = Paginator(tasks, FOLLOWUPS_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -310,13 +325,22 @@ def followups(request):
         request,
         "portal/counter/followups.html",
         {"page": page, "show_done": show_done, "done_form": FollowUpDoneForm()},
+        status=status,
     )
+
+
+@require_http_methods(["GET"])
+@staff_required
+def followups(request):
+    """The to-do list: open tasks, most overdue first (or the done ones), paginated."""
+    return _followups_page(request)
 
 
 @require_http_methods(["GET", "POST"])
 @staff_required
+@lookups_limited
 def followup_new(request, number: str):
-    member = _member_or_404(number)
+    member = counted_member(request, number)
     form = FollowUpForm(
         request.POST if request.method == "POST" else None, staff_users=_staff_users()
     )
@@ -357,6 +381,11 @@ def followup_done(request, pk: int):
     task = FollowUpTask.objects.filter(pk=pk).first()
     if task is None:
         raise Http404
+    # Checked before the write: an error answered after the task was saved would lie.
+    next_url = request.POST.get("next", "")
+    if next_url and local_path(request, next_url) is None:
+        messages.error(request, _("That link does not lead to a page here. Nothing was changed."))
+        return _followups_page(request, status=400)
     form = FollowUpDoneForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("note", [])))
@@ -367,7 +396,5 @@ def followup_done(request, pk: int):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Marked done."))
-    next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        return redirect(next_url)
-    return redirect("counter:followups")
+    # A path, never a view name: redirect() would try to reverse it.
+    return HttpResponseRedirect(next_url or reverse("counter:followups"))

@@ -1,6 +1,7 @@
 """Counter forms: checkout, refund/void, counter top-up, follow-ups. Input only; rules live
 in the services."""
 
+import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -8,10 +9,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.conf import loyalty_settings
 from loyalty.models import TopUpMethod
 from loyalty.services.checkout import PaymentSplit
+from membership.limits import max_order_amount, order_amount_check
 from membership.models import Store, User
 from membership.services.orders import order_line_priced
+from portal.templatetags.money import money
 
 ZERO = Decimal("0.00")
 
@@ -24,8 +28,21 @@ def money_input(**attrs) -> forms.TextInput:
     )
 
 
+# Digits with an optional decimal comma or point: no exponent ("1e3"), "_", "+" or "NaN".
+# A minus passes here so that min_value answers it ("greater than or equal to 0").
+PLAIN_AMOUNT = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
 class MoneyField(forms.DecimalField):
+    """An amount typed at the counter: plain digits, at most the per-order bound."""
+
+    default_error_messages = {
+        "invalid": _("Enter a number in digits, like 45 or 45.50."),
+        "too_large": _("An amount can be at most %(limit)s."),
+    }
+
     def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", ZERO)  # no amount at the counter is negative
         kwargs.setdefault("max_digits", 12)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("widget", money_input())
@@ -34,7 +51,18 @@ class MoneyField(forms.DecimalField):
     def to_python(self, value):
         if isinstance(value, str):
             value = value.strip().replace(",", ".").replace("，", ".")
+            if value and not PLAIN_AMOUNT.fullmatch(value):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
+
+    def validate(self, value):
+        super().validate(value)
+        # Read at every use, not at import: the bound is a deployment setting.
+        limit = max_order_amount()
+        if value is not None and value > limit:
+            raise forms.ValidationError(
+                self.error_messages["too_large"], code="too_large", params={"limit": money(limit)}
+            )
 
 
 class CheckoutForm(forms.Form):
@@ -100,10 +128,17 @@ class CheckoutForm(forms.Form):
             self.fields[f"amt_{category.pk}"] = amount
             self.rows.append((category, f"qty_{category.pk}", f"amt_{category.pk}"))
 
+    @classmethod
+    def submitted_key(cls, data) -> str | None:
+        """The form's idempotency key if it is well formed (looked up before the form is
+        validated, for a double tap), else None: a NUL byte must never reach a query."""
+        try:
+            return cls.base_fields["key"].clean(data.get("key", ""))
+        except forms.ValidationError:
+            return None
+
     @staticmethod
     def _coupon_label(coupon) -> str:
-        from portal.templatetags.money import money
-
         if coupon.min_spend > 0:
             return _("%(name)s: %(off)s off orders from %(min)s") % {
                 "name": coupon.template.display_name,
@@ -141,6 +176,10 @@ class CheckoutForm(forms.Form):
         if not lines and not self.errors:
             raise forms.ValidationError(_("Enter how many items of at least one kind."))
         self.lines = lines
+        if lines and not self.errors:
+            total = sum((line.amount for line in lines), ZERO)
+            rule = loyalty_settings().points_per_currency_unit
+            order_amount_check(amount=total, points_per_unit=rule)
         if data.get("pay_with") == self.PAY_MIXED:
             parts = [data.get("stored_value"), data.get("cash"), data.get("card")]
             if not any(parts):

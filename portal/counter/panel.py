@@ -12,7 +12,9 @@ from loyalty.selectors.coupons import coupons_usable_for_member
 from loyalty.selectors.dashboard import member_summary_by_number
 from loyalty.selectors.packages import packages_for_member
 from membership.selectors.panel import member_by_number, member_notes, member_panel
+from membership.services.access import LookupRateLimited
 from membership.services.notes import member_note_create
+from portal.counter.lookup import lookups_paused, open_member
 from portal.permissions import staff_required
 
 NOTES_PAGE_SIZE = 20
@@ -30,10 +32,16 @@ def _member_or_404(number: str):
 @require_GET
 @staff_required
 def panel(request, number: str):
+    # Counted and logged: a lookup limit per staff login, and who opened whom.
+    try:
+        opening = open_member(request, number)
+    except LookupRateLimited as error:
+        return lookups_paused(request, error)
     summary = member_summary_by_number(number=number)
     if summary is None:
         raise Http404
     member = summary.member
+    opening.record(member)
     return render(
         request,
         "portal/counter/panel.html",
@@ -53,7 +61,12 @@ def panel(request, number: str):
 @staff_required
 def notes(request, number: str):
     """GET: all notes, paginated. POST: add a note, then back to the panel."""
+    try:
+        opening = open_member(request, number)
+    except LookupRateLimited as error:
+        return lookups_paused(request, error)
     member = _member_or_404(number)
+    opening.record(member)
     error = None
     if request.method == "POST":
         try:

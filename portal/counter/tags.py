@@ -1,30 +1,37 @@
 """Staff put static tags on a member and take them off; dynamic tags are shown read-only."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from membership.selectors.panel import member_by_number
 from membership.selectors.tags import member_tag_choices, tag_by_code
 from membership.services.tags import member_tag_add, member_tag_remove
+from portal.counter.lookup import counted_member, lookups_limited
 from portal.permissions import staff_required
+
+
+class TagChangeForm(forms.Form):
+    """What a toggle posts; a code that is no slug (NUL bytes, overlong) never reaches a query."""
+
+    tag = forms.SlugField(max_length=40)
+    action = forms.ChoiceField(choices=[("add", "add"), ("remove", "remove")])
 
 
 @require_http_methods(["GET", "POST"])
 @staff_required
+@lookups_limited
 def member_tags(request, number: str):
     """GET: the toggles. POST tag=<code>, action=add|remove: change one, then back here."""
-    member = member_by_number(number=number)
-    if member is None:
-        raise Http404
+    member = counted_member(request, number)
     error = None
     if request.method == "POST":
-        action = request.POST.get("action")
-        tag = tag_by_code(code=request.POST.get("tag", ""))
-        if tag is None or action not in ("add", "remove"):
+        form = TagChangeForm(request.POST)
+        action = form.cleaned_data["action"] if form.is_valid() else None
+        tag = tag_by_code(code=form.cleaned_data["tag"]) if action else None
+        if tag is None:
             error = _("Choose a tag to add or remove.")
         else:
             service = member_tag_add if action == "add" else member_tag_remove

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from portal import converters  # noqa: F401 (registers the path converters)
+
 from . import checkout, panel, scan, tags
 
 app_name = "counter"
@@ -8,19 +10,21 @@ urlpatterns = [
     # Identify the member: scan page, barcode-scanner field, the card's QR URL, search.
     path("", scan.home, name="home"),
     path("scan/", scan.scan, name="scan"),
-    path("m/<str:number>/<str:code>/", scan.verify, name="verify"),
+    path("m/<member_number:number>/<card_code:code>/", scan.verify, name="verify"),
     path("search/", scan.search, name="search"),
     # The member panel and staff notes.
-    path("members/<str:number>/", panel.panel, name="member"),
-    path("members/<str:number>/notes/", panel.notes, name="member-notes"),
-    path("members/<str:number>/tags/", tags.member_tags, name="member_tags"),
+    path("members/<member_number:number>/", panel.panel, name="member"),
+    path("members/<member_number:number>/notes/", panel.notes, name="member-notes"),
+    path("members/<member_number:number>/tags/", tags.member_tags, name="member_tags"),
     # Checkout, orders (refund/void), counter top-up, follow-ups.
-    path("members/<str:number>/checkout/", checkout.checkout, name="checkout"),
-    path("members/<str:number>/top-up/", checkout.top_up, name="top-up"),
-    path("members/<str:number>/follow-ups/new/", checkout.followup_new, name="followup-new"),
-    path("orders/<str:number>/", checkout.order, name="order"),
-    path("orders/<str:number>/refund/", checkout.order_refund_view, name="order-refund"),
-    path("orders/<str:number>/void/", checkout.order_void_view, name="order-void"),
+    path("members/<member_number:number>/checkout/", checkout.checkout, name="checkout"),
+    path("members/<member_number:number>/top-up/", checkout.top_up, name="top-up"),
+    path(
+        "members/<member_number:number>/follow-ups/new/", checkout.followup_new, name="followup-new"
+    ),
+    path("orders/<order_number:number>/", checkout.order, name="order"),
+    path("orders/<order_number:number>/refund/", checkout.order_refund_view, name="order-refund"),
+    path("orders/<order_number:number>/void/", checkout.order_void_view, name="order-void"),
     path("follow-ups/", checkout.followups, name="followups"),
-    path("follow-ups/<int:pk>/done/", checkout.followup_done, name="followup-done"),
+    path("follow-ups/<id:pk>/done/", checkout.followup_done, name="followup-done"),
 ]

@@ -6,6 +6,23 @@ from django.utils.translation import gettext_lazy as _
 from membership.models import Member, ServiceCategory
 
 
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Ticked rows by id. A value that is no id (a huge number, text) is refused before the
+    query: SQLite cannot even bind an integer wider than 64 bits, it raises."""
+
+    def clean(self, value):
+        if isinstance(value, (list, tuple)):
+            for pk in value:
+                text = str(pk)
+                if not (text.isascii() and text.isdigit() and len(text) <= 18):
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": text[:20]},
+                    )
+        return super().clean(value)
+
+
 class ProfileForm(forms.Form):
     """What a member may change about themselves. Login phone/email and staff notes are not here."""
 
@@ -56,7 +73,7 @@ class ProfileForm(forms.Form):
         choices=[("", _("No preference"))] + [c for c in Member.PaymentPreference.choices if c[0]],
         required=False,
     )
-    favourite_categories = forms.ModelMultipleChoiceField(
+    favourite_categories = IdsChoiceField(
         label=_("What do you usually bring?"),
         queryset=ServiceCategory.objects.none(),
         required=False,

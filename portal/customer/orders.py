@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from loyalty.selectors.wallet import wallet_balance_after_order
 from membership.models import Member
 from membership.selectors.orders import order_for_member, orders_for_member
 from membership.services.feedback import feedback_submit
@@ -93,6 +94,11 @@ def order(request, number: str):
     return render(
         request,
         "portal/customer/order.html",
-        {"order": found, "form": form, "tab": "orders"},
+        {
+            "order": found,
+            "form": form,
+            "balance_after": wallet_balance_after_order(order=found),
+            "tab": "orders",
+        },
         status=status,
     )

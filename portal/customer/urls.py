@@ -1,5 +1,7 @@
 from django.urls import path
 
+from portal import converters  # noqa: F401 (registers the path converters)
+
 from . import card, orders, profile, views, wallet
 
 app_name = "customer"
@@ -12,5 +14,5 @@ urlpatterns = [
     path("points/", wallet.points, name="points"),
     path("packages/", wallet.packages, name="packages"),
     path("orders/", orders.orders, name="orders"),
-    path("orders/<str:number>/", orders.order, name="order"),
+    path("orders/<order_number:number>/", orders.order, name="order"),
 ]

@@ -1,16 +1,24 @@
-"""The member's stored value, points and package pages (read only; top-up goes to payments)."""
+"""The member's stored value, points and package pages (top-up goes to payments; a package
+can be bought from stored value here)."""
 
+import uuid
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from loyalty.conf import stripe_enabled
 from loyalty.selectors.dashboard import member_summary
-from loyalty.selectors.packages import packages_for_member
-from loyalty.selectors.points import points_expiring_soon, points_history
+from loyalty.selectors.packages import packages_for_member, packages_on_sale
+from loyalty.selectors.points import points_expiring, points_history
 from loyalty.selectors.topups import top_up_offers
 from loyalty.selectors.wallet import wallet_history
+from loyalty.services.packages import package_purchase
 
 PAGE_SIZE = 20
 
@@ -60,23 +68,61 @@ def points(request):
         {
             "summary": summary,
             "page": page,
-            "expiring": points_expiring_soon(account=account) if account else [],
+            "expiring": points_expiring(account=account) if account else None,
             "tab": "points",
         },
     )
 
 
-@require_GET
+class PackageBuyForm(forms.Form):
+    package = forms.ModelChoiceField(queryset=packages_on_sale(), to_field_name="code")
+    key = forms.CharField(max_length=64, widget=forms.HiddenInput)  # one purchase per page view
+
+
+@require_http_methods(["GET", "POST"])
 @login_required
 def packages(request):
     summary, missing = _summary_or_404(request)
     if missing:
         return missing
+    status = 200
+    if request.method == "POST":
+        form = PackageBuyForm(request.POST)
+        if form.is_valid():
+            package = form.cleaned_data["package"]
+            try:
+                package_purchase(
+                    member=summary.member,
+                    package=package,
+                    idempotency_key=f"member-package:{summary.member.pk}:{form.cleaned_data['key']}",
+                    pay_from_wallet=True,
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s is yours: paid from your stored value.")
+                    % {"name": package.display_name},
+                )
+                return redirect("customer:packages")
+        else:
+            messages.error(request, _("That package could not be bought. Nothing was paid."))
+            status = 400
+        summary = member_summary(user=request.user)  # the balance may have changed meanwhile
     page = Paginator(packages_for_member(summary.member), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
         request,
         "portal/customer/packages.html",
-        {"summary": summary, "page": page, "tab": "wallet"},
+        {
+            "summary": summary,
+            "page": page,
+            "on_sale": packages_on_sale(),
+            "buy_key": uuid.uuid4().hex,
+            "tab": "wallet",
+        },
+        status=status,
     )

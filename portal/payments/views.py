@@ -20,7 +20,7 @@ from loyalty.services.online_topup import (
 )
 from membership.models import Member
 
-from .stripe_gateway import checkout_session_create, webhook_event
+from .stripe_gateway import MalformedEvent, checkout_session_create, webhook_event
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +99,9 @@ def stripe_webhook(request):
         event = webhook_event(
             payload=request.body, signature=request.headers.get("Stripe-Signature", "")
         )
+    except MalformedEvent as error:
+        logger.warning("Signed Stripe event refused: %s", error)
+        return HttpResponseBadRequest("malformed event")
     except (ValueError, stripe.SignatureVerificationError):
         return HttpResponseBadRequest("invalid signature")
     outcome = stripe_event_handle(event=event)

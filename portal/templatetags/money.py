@@ -1,24 +1,51 @@
-"""Money formatting per the active locale (CLDR rules through Babel)."""
+"""Money formatting per the active locale (CLDR rules through Babel).
+
+The number follows the reader's language (separators, sign, symbol position), but the symbol
+is the one used where the currency is at home: a Chinese shop's prices read "¥68.00" in
+English too, not Babel's "CN¥68.00" (which is how an American tells yuan from dollars).
+"""
 
 from decimal import Decimal
+from functools import cache
 
-from babel.numbers import format_currency
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency, get_currency_symbol
 from django import template
 from django.conf import settings
 from django.utils.translation import get_language, to_locale
 
 register = template.Library()
 
+_BABEL_LOCALES = {"zh_Hans": "zh_Hans_CN", "en": "en_US"}
 
-def babel_locale() -> str:
-    locale = to_locale(get_language() or settings.LANGUAGE_CODE)  # zh_Hans / en
-    return {"zh_Hans": "zh_Hans_CN", "en": "en_US"}.get(locale, locale)
+
+def babel_locale(language: str | None = None) -> str:
+    locale = to_locale(language or get_language() or settings.LANGUAGE_CODE)  # zh_Hans / en
+    return _BABEL_LOCALES.get(locale, locale)
+
+
+@cache
+def _symbols(currency: str, locale: str) -> tuple[str, str]:
+    """(the reader's locale's symbol, the symbol at home) for `currency`.
+
+    An ISO 4217 code starts with its country's code, and CLDR's likely-subtags give that
+    country's main locale: CNY -> zh_Hans_CN -> "¥". Currencies without one (EUR) keep the
+    reader's symbol.
+    """
+    theirs = get_currency_symbol(currency, locale)
+    try:
+        home = Locale.parse(f"und_{currency[:2]}")
+    except (UnknownLocaleError, ValueError):
+        return theirs, theirs
+    return theirs, get_currency_symbol(currency, home)
 
 
 @register.filter
 def money(amount, currency: str | None = None) -> str:
     if amount is None or amount == "":
         return ""
-    return format_currency(
-        Decimal(amount), currency or settings.PORTAL_CURRENCY, locale=babel_locale()
-    )
+    currency = currency or settings.PORTAL_CURRENCY
+    locale = babel_locale()
+    text = format_currency(Decimal(amount), currency, locale=locale)
+    theirs, shops = _symbols(currency, locale)
+    return text.replace(theirs, shops, 1) if theirs != shops else text

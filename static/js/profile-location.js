@@ -13,7 +13,7 @@
       function (position) {
         lat.value = position.coords.latitude.toFixed(6);
         lng.value = position.coords.longitude.toFixed(6);
-        if (status) status.textContent = "";
+        if (status) status.textContent = button.dataset.done || "";
         button.disabled = false;
       },
       function () {

@@ -1,17 +1,17 @@
 """Checkout under real concurrency (PostgreSQL row locks, real threads)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from loyalty.models import TopUpMethod, WalletAccount
 from loyalty.services.checkout import PaymentSplit, checkout_order
 from loyalty.services.wallet import wallet_top_up
 from membership.models import Order
 from membership.services.orders import OrderLineInput
+from tests.concurrency.threads import run_together
 from tests.factories import MemberFactory, ServiceCategoryFactory, StaffFactory, TierFactory
 from tests.loyalty.helpers import assert_ledger_consistent
 
@@ -22,27 +22,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="row locks and real threads need PostgreSQL"
     ),
 ]
-
-
-def run_together(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 @pytest.fixture

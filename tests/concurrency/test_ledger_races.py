@@ -4,17 +4,17 @@ SQLite serialises writers at the file level and cannot show row-lock behaviour, 
 tests run only on PostgreSQL (CI runs the suite on both).
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 
 from loyalty.models import CouponEvent, CouponTemplate, PointsAccount, WalletAccount, WalletEntry
 from loyalty.services.coupons import coupon_issue, coupon_redeem
 from loyalty.services.points import points_earn, points_redeem
 from loyalty.services.wallet import wallet_pay, wallet_top_up
+from tests.concurrency.threads import run_together
 from tests.factories import MemberFactory
 from tests.loyalty.helpers import assert_ledger_consistent
 
@@ -26,28 +26,14 @@ pytestmark = [
 
 
 def _race(count: int, work) -> tuple[list, list]:
-    """Run `work(i)` in `count` threads released at the same moment."""
-    barrier = threading.Barrier(count)
-    successes, refusals, crashes = [], [], []
-
-    def runner(i):
-        try:
-            barrier.wait()
-            successes.append(work(i))
-        except ValidationError as error:
-            refusals.append(error)
-        except Exception as error:  # noqa: BLE001 - reported below
-            crashes.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    """Run `work(i)` in `count` threads released at the same moment: (successes, refusals)."""
+    results = run_together([lambda i=i: work(i) for i in range(count)])
+    crashes = [
+        r for r in results if isinstance(r, Exception) and not isinstance(r, ValidationError)
+    ]
     assert crashes == []
-    return successes, refusals
+    successes = [r for r in results if not isinstance(r, Exception)]
+    return successes, [r for r in results if isinstance(r, ValidationError)]
 
 
 def test_50_concurrent_payments_of_1_from_a_wallet_of_10():

@@ -11,12 +11,13 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from loyalty.models import PointsAccount, TopUpMethod, WalletAccount
 from loyalty.services.wallet import wallet_top_up
 from membership.models import Order, StaffAction
 from membership.services.cards import card_codes, card_get_or_create
+from tests.e2e.accounts import log_in_with_password
 from tests.e2e.conftest import new_phone_context
 from tests.factories import (
     MemberFactory,
@@ -27,17 +28,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery"  # the factories' password
-
-
-def log_in_with_password(page: Page, base_url: str, login: str) -> None:
-    page.goto(base_url + reverse("account_login"))
-    page.locator("[name='login']").fill(login)
-    page.locator("details.more summary").click()
-    page.locator("[name='password']").fill(PASSWORD)
-    page.get_by_test_id("login-password").click()
-    page.wait_for_load_state()
 
 
 def test_scan_order_pay_with_balance_and_the_member_sees_it(live_server, browser, save_screenshot):

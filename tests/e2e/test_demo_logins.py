@@ -4,7 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from portal.management.commands.demo_seed import (
     DEMO_MEMBER_PHONE,
@@ -13,17 +13,9 @@ from portal.management.commands.demo_seed import (
     OWNER_EMAIL,
     STAFF_EMAIL,
 )
+from tests.e2e.accounts import log_in_with_password
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def log_in_with_password(page: Page, base_url: str, login: str) -> None:
-    page.goto(base_url + "/accounts/login/")
-    page.locator("[name='login']").fill(login)
-    page.locator("details summary").first.click()  # "Use my password instead"
-    page.locator("[name='password']").fill(DEMO_PASSWORD)
-    page.locator("button[name='method'][value='password']").click()
-    page.wait_for_load_state()
 
 
 def test_member_staff_and_owner_demo_logins(live_server, new_phone_page, save_screenshot):
@@ -36,7 +28,7 @@ def test_member_staff_and_owner_demo_logins(live_server, new_phone_page, save_sc
     ]
     for login, where, testid in cases:
         page = new_phone_page()  # each login in its own fresh browser context
-        log_in_with_password(page, live_server.url, login)
+        log_in_with_password(page, live_server.url, login, DEMO_PASSWORD)
         response = page.goto(live_server.url + where)
         assert response.status == 200, (login, where, response.status)
         assert "/login" not in page.url, (login, page.url)

@@ -5,24 +5,14 @@ import time
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from membership.services.cards import CODE_STEP_SECONDS, card_codes, card_get_or_create
+from tests.e2e.accounts import log_in_with_password
 from tests.e2e.conftest import new_phone_context
 from tests.factories import MemberFactory, StaffFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery"  # the factories' password
-
-
-def log_in_with_password(page: Page, base_url: str, login: str) -> None:
-    page.goto(base_url + reverse("account_login"))
-    page.locator("[name='login']").fill(login)
-    page.locator("details.more summary").click()
-    page.locator("[name='password']").fill(PASSWORD)
-    page.get_by_test_id("login-password").click()
-    page.wait_for_load_state()
 
 
 @pytest.fixture

@@ -12,24 +12,14 @@ import subprocess
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from membership.services.cards import card_get_or_create
+from tests.e2e.accounts import log_in_with_password
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, new_phone_context
 from tests.factories import MemberFactory, StaffFactory, TierFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery"  # the factories' password
-
-
-def log_in_with_password(page: Page, base_url: str, login: str) -> None:
-    page.goto(base_url + reverse("account_login"))
-    page.locator("[name='login']").fill(login)
-    page.locator("details.more summary").click()
-    page.locator("[name='password']").fill(PASSWORD)
-    page.get_by_test_id("login-password").click()
-    page.wait_for_load_state()
 
 
 def qr_video(png_path, video_path) -> None:

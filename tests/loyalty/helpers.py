@@ -6,6 +6,9 @@ from django.db.models import Count, Min, Sum
 from django.db.models.functions import Coalesce
 
 from loyalty.models import Entitlement, PointsAccount, PointsAllocation, WalletAccount
+from loyalty.services.checkout import PaymentSplit, checkout_order
+from membership.services.orders import OrderLineInput
+from tests.factories import ServiceCategoryFactory
 
 
 def _replay(rows, *, zero):
@@ -56,3 +59,16 @@ def assert_ledger_consistent(account) -> None:
         assert 0 <= account.remaining <= account.granted
     else:  # pragma: no cover - a test bug
         raise TypeError(type(account))
+
+
+def cash_order(member, staff, *, key: str, amount: str = "50", **kwargs):
+    """A one-line order paid in cash, rung up by `staff` at their store (through the checkout)."""
+    return checkout_order(
+        member=member,
+        store=staff.store,
+        lines=[OrderLineInput(ServiceCategoryFactory(), 1, Decimal(amount))],
+        payments=PaymentSplit(cash=Decimal(amount)),
+        acting_user=staff,
+        idempotency_key=key,
+        **kwargs,
+    )

@@ -298,19 +298,19 @@ def test_owner_maximum_comes_from_the_loyalty_settings():
 
 
 def test_entries_refuse_update_and_delete():
-    from loyalty.models import LedgerImmutableError
+    from membership.models.append_only import AppendOnlyError
 
     member = MemberFactory()
     entry = wallet_top_up(member=member, amount="10", method="cash", idempotency_key="t").entry
 
     entry.reason = "changed"
-    with pytest.raises(LedgerImmutableError):
+    with pytest.raises(AppendOnlyError):
         entry.save()
-    with pytest.raises(LedgerImmutableError):
+    with pytest.raises(AppendOnlyError):
         entry.delete()
-    with pytest.raises(LedgerImmutableError):
+    with pytest.raises(AppendOnlyError):
         WalletEntry.objects.filter(pk=entry.pk).update(reason="x")
-    with pytest.raises(LedgerImmutableError):
+    with pytest.raises(AppendOnlyError):
         WalletEntry.objects.all().delete()
 
 

@@ -511,3 +511,26 @@ def test_counter_order_page_query_count_is_fixed(client, shop, django_assert_max
     with django_assert_max_num_queries(8):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_staff_of_another_store_see_the_order_but_cannot_refund_it(client, shop):
+    order = recorded_order(shop)
+    other_store_clerk = StaffFactory()
+    client.force_login(other_store_clerk)
+    url = reverse("counter:order", kwargs={"number": order.number})
+
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert order.number in page
+    assert 'data-testid="order-other-store"' in page
+    assert 'data-testid="refund-button"' not in page
+
+    response = client.post(
+        reverse("counter:order-refund", kwargs={"number": order.number}),
+        {"reason": "Not mine"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "only that store's staff or the owner can refund" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.COMPLETED
+    assert not StaffAction.objects.filter(action="order.refunded").exists()

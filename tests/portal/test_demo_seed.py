@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from loyalty.models import PointsAccount, PointsEntry, WalletAccount, WalletEntry
+from loyalty.models import Package, PointsAccount, PointsEntry, WalletAccount, WalletEntry
 from membership.models import (
     Booking,
     Member,
@@ -27,6 +27,7 @@ from membership.models import (
 )
 from membership.roles import OWNER_GROUP, STAFF_GROUP
 from portal.content.models import HomePage, OfferPage, ShopSettings
+from portal.content.selectors import offers_for_member
 from portal.management.commands.demo_seed import (
     DEMO_MEMBER_PHONE,
     DEMO_NUMBER,
@@ -35,6 +36,7 @@ from portal.management.commands.demo_seed import (
     STAFF_EMAIL,
     plan_demo,
 )
+from tests.factories import MemberFactory
 from tests.loyalty.helpers import assert_ledger_consistent
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +60,7 @@ COUNTED = [
     EmailAddress,
     Tag,
     MemberTag,
+    Package,
 ]
 
 
@@ -147,8 +150,72 @@ def test_balances_and_points_go_through_the_ledger():
         number=DEMO_NUMBER
     )
     assert demo.tier.code == "core"
-    assert demo.wallet_account.balance >= Decimal("500")
+    assert demo.wallet_account.balance > 0
     assert demo.points_account.balance > 0
+
+
+def test_the_demo_login_points_went_through_the_service_order_by_order():
+    seed()
+
+    demo = Member.objects.get(number=DEMO_NUMBER)
+    orders = list(Order.objects.filter(member=demo).order_by("created_at"))
+    earned = list(
+        PointsEntry.objects.filter(account__member=demo, kind="earn").order_by("created_at")
+    )
+    # One points entry per order, dated when the order was rung up, for what it earned:
+    # no lump entry dated today, and no past order showing "+0 points".
+    assert len(orders) >= 8
+    assert [e.source_id for e in earned] == [o.number for o in orders]
+    assert all(o.points_earned > 0 for o in orders)
+    for order, entry in zip(orders, earned, strict=True):
+        assert entry.amount == order.points_earned
+        assert abs((entry.created_at - order.created_at).total_seconds()) < 60
+    assert earned[0].created_at < timezone.now() - timezone.timedelta(days=30)
+    assert [e.balance_after for e in earned][-1] == sum(o.points_earned for o in orders)
+    assert_ledger_consistent(PointsAccount.objects.get(member=demo))
+    assert_ledger_consistent(WalletAccount.objects.get(member=demo))
+
+
+def test_an_order_never_lists_the_same_service_twice():
+    seed()
+
+    lines = Counter(OrderLine.objects.values_list("order_id", "category_id"))
+    assert lines and max(lines.values()) == 1
+
+
+def test_offers_reach_whom_their_words_address(client):
+    seed()
+    # signed up today: Basic (no phone: the factory's first number is the demo login's)
+    newcomer = MemberFactory(tier=Tier.objects.get(code="basic"), user__phone=None)
+    client.force_login(newcomer.user)
+
+    shown = offers_for_member(member=newcomer)
+    html = client.get(reverse("customer:dashboard"), HTTP_ACCEPT_LANGUAGE="zh-hans").content
+
+    words = " ".join(f"{o.title} {o.summary}" for o in shown)
+    assert "三个月" not in words and "想念" not in words and "while" not in words
+    assert "三个月".encode() not in html
+    offers = OfferPage.objects.live().select_related("locale").prefetch_related("tiers")
+    assert {o.locale.language_code for o in offers} == {"zh-hans", "en"}
+    for offer in offers:
+        english = offer.locale.language_code == "en"
+        targeted = offer.get_translation(offer.get_default_locale()) if english else offer
+        for tier in targeted.tiers.all():
+            name = tier.name_en if english else tier.name_zh
+            assert name in offer.summary, (offer.slug, offer.locale.language_code, name)
+        # Written once per language: no Chinese in the English text and no English in the Chinese.
+        assert english == offer.summary.isascii(), (offer.slug, offer.summary)
+
+
+def test_packages_are_on_sale_with_their_services():
+    seed()
+
+    card = Package.objects.get(code="suit-month")
+    assert card.price == Decimal("399") and card.is_active
+    assert {(i.category.code, i.quantity) for i in card.items.select_related("category")} == {
+        ("suit", 4),
+        ("shirt", 2),
+    }
 
 
 def test_demo_logins_work_and_reach_their_pages(client):

@@ -1,9 +1,13 @@
 """The owner works in the Wagtail admin at /cms/; counter staff and members do not get in."""
 
+import re
+from datetime import UTC, date, datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import formats, timezone, translation
 
 from membership.models import Tier
 from tests.factories import MemberFactory, TierFactory, UserFactory
@@ -12,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 TIER_LIST = "wagtailsnippets_membership_tier:list"
 TIER_ADD = "wagtailsnippets_membership_tier:add"
+TIER_EDIT = "wagtailsnippets_membership_tier:edit"
 MEMBER_LIST = "wagtailsnippets_membership_member:list"
 
 
@@ -36,7 +41,8 @@ def test_owner_reaches_the_back_office_and_the_tier_admin(client, owner_user):
 
 def test_owner_creates_a_tier_with_benefits_inline(client, owner_user):
     client.force_login(owner_user)
-    data = {
+    data = form_as_posted(client.get(reverse(TIER_ADD)).context["form"])  # the defaults
+    data |= {
         "name_zh": "核心",
         "name_en": "Core",
         "code": "core",
@@ -143,3 +149,263 @@ def test_members_are_read_only_in_the_back_office(client, owner_user, member):
     assert member.name != "Changed"
     add = client.get(reverse("wagtailsnippets_membership_member:add"))
     assert add.status_code in (302, 403)
+
+
+# --- Pages: offers and content (issue 9.1) ------------------------------------------------------
+
+
+@pytest.fixture
+def shop_home(settings):
+    """The site's home page in the default language (Chinese, as in the product)."""
+    from wagtail.models import Locale, Page, Site
+
+    from portal.content.models import HomePage
+
+    settings.LANGUAGE_CODE = "zh-hans"
+    home = HomePage(title="净衣坊", slug="shop", locale=Locale.objects.get(language_code="zh-hans"))
+    Page.get_first_root_node().add_child(instance=home)
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"hostname": "testserver", "port": 80, "root_page": home}
+    )
+    return home
+
+
+def offer_form(**fields):
+    from wagtail.test.utils.form_data import nested_form_data, rich_text
+
+    data = {
+        "title": "Coats: 20% off",
+        "slug": "coats",
+        "summary": "Wool coats cleaned at 20% off.",
+        "body": rich_text("<p>Bring them in before winter.</p>"),
+        "valid_from": "2026-11-01 09:00",
+        "valid_until": "",
+        "comments": {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0", "MIN_NUM_FORMS": "0"},
+        "comments-MAX_NUM_FORMS": "1000",
+        "action-publish": "action-publish",
+    }
+    data.update(fields)
+    return nested_form_data(data)
+
+
+def test_owner_has_the_pages_menu_and_the_page_tree(client, owner_user, shop_home):
+    client.force_login(owner_user)
+
+    dashboard = client.get("/cms/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert reverse("wagtailadmin_explore_root") in dashboard
+    assert client.get(reverse("wagtailadmin_explore_root")).status_code == 200
+    assert client.get(reverse("wagtailadmin_explore", args=[shop_home.pk])).status_code == 200
+
+
+def test_owner_adds_edits_and_publishes_an_offer(client, owner_user, shop_home):
+    from portal.content.models import OfferPage
+
+    client.force_login(owner_user)
+    add = reverse("wagtailadmin_pages:add", args=["content", "offerpage", shop_home.pk])
+
+    response = client.post(add, offer_form())
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    offer = OfferPage.objects.get(slug="coats")
+    assert offer.live
+
+    edit = reverse("wagtailadmin_pages:edit", args=[offer.pk])
+    response = client.post(edit, offer_form(summary="Wool and down: 20% off."))
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    offer.refresh_from_db()
+    assert offer.summary == "Wool and down: 20% off."
+    assert offer.live and not offer.has_unpublished_changes
+
+
+def test_owner_translates_an_offer_into_english(client, owner_user, shop_home):
+    from wagtail.models import Locale
+
+    from portal.content.models import OfferPage
+    from portal.content.services import OfferText, home_page_translate, offer_page_create
+
+    home_page_translate(home=shop_home, language="en", title="Pure Laundry")
+    offer = offer_page_create(
+        home=shop_home,
+        slug="coats",
+        texts={"zh-hans": OfferText(title="大衣 8 折", summary="大衣清洗 8 折。")},
+        valid_from=timezone.now(),
+    )
+    english = Locale.objects.get(language_code="en")
+    client.force_login(owner_user)
+
+    submit = reverse("simple_translation:submit_page_translation", args=[offer.pk])
+    assert client.get(submit).status_code == 200
+    response = client.post(submit, {"locales": [english.pk]})
+
+    assert response.status_code == 302
+    translation = OfferPage.objects.get(translation_key=offer.translation_key, locale=english)
+    response = client.post(
+        reverse("wagtailadmin_pages:edit", args=[translation.pk]),
+        offer_form(title="Coats: 20% off", slug="coats", valid_from="2020-01-01 00:00"),
+    )
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    translation.refresh_from_db()
+    assert translation.live and translation.title == "Coats: 20% off"
+    assert translation.valid_from == offer.valid_from.replace(microsecond=0)  # the Chinese page's
+
+
+# --- Every listing opens its rows; values read as in the app (issue 9.2, 9.4, 9.5) -------------
+
+
+def _row_makers():
+    from decimal import Decimal
+
+    from loyalty.models import CouponTemplate, Package, TopUpBonusRule
+    from membership.models import Member, ServiceCategory, Store, Tag
+    from tests.factories import ServiceCategoryFactory, StoreFactory
+
+    return {
+        Tier: TierFactory,
+        Member: MemberFactory,
+        Tag: lambda: Tag.objects.create(code="business", name_zh="商务", name_en="Business"),
+        Store: StoreFactory,
+        ServiceCategory: ServiceCategoryFactory,
+        Package: lambda: Package.objects.create(
+            code="suit-month", name_zh="西装月卡", name_en="Suit month card", price=399
+        ),
+        TopUpBonusRule: lambda: TopUpBonusRule.objects.create(
+            name="100 + 20", min_amount=Decimal("100"), bonus_amount=Decimal("20")
+        ),
+        CouponTemplate: lambda: CouponTemplate.objects.create(
+            name_zh="满 300 减 50", name_en="50 off 300", amount_off=Decimal("50")
+        ),
+    }
+
+
+def first_row_link(html: str) -> str | None:
+    listing = html[html.find('<table class="listing') :]
+    body = listing[listing.find("<tbody") :]
+    row = body[: body.find("</tr>")]
+    match = re.search(r'<td class="[^"]*title">.*?<a[^>]*href="([^"]+)"', row, re.S)
+    return match and match.group(1).replace("&amp;", "&")
+
+
+def test_every_back_office_listing_opens_its_rows(client, owner_user):
+    from wagtail.snippets.models import get_snippet_models
+
+    makers = _row_makers()
+    listed = [
+        m
+        for m in get_snippet_models()
+        if owner_user.has_perm(f"{m._meta.app_label}.view_{m._meta.model_name}")
+    ]
+    assert not set(listed) - set(makers), "a new listing needs a row here"
+    client.force_login(owner_user)
+
+    for model in listed:
+        row = makers[model]()
+        viewset = model.snippet_viewset
+        html = client.get(reverse(viewset.get_url_name("list"))).content.decode()
+        link = first_row_link(html)
+
+        opens = "inspect" if model._meta.model_name == "member" else "edit"
+        assert link == reverse(viewset.get_url_name(opens), args=[row.pk]), (model, link)
+        assert client.get(link).status_code == 200, link
+        assert 'class="actions"' in html, f"{model.__name__} rows have no action menu"
+
+
+def listing_headers(client, url, language) -> list[str]:
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    table = html[html.find('<table class="listing') :]
+    cells = re.findall(r"<th[^>]*>(.*?)</th>", table[: table.find("</thead>")], re.S)
+    return [text for text in (re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in cells) if text]
+
+
+@pytest.mark.parametrize(
+    ("url_name", "english", "chinese"),
+    [(TIER_LIST, "Name", "名称"), (MEMBER_LIST, "Name", "姓名")],  # a tier's name, a person's
+)
+def test_listing_headers_are_capitalised_and_translated(
+    client, owner_user, url_name, english, chinese
+):
+    MemberFactory(tier=TierFactory())
+    client.force_login(owner_user)
+
+    headers = listing_headers(client, reverse(url_name), "en")
+    assert english in headers and all(h[0].isupper() for h in headers), headers
+    assert chinese in listing_headers(client, reverse(url_name), "zh-hans")
+
+
+def test_member_inspect_shows_shop_times_and_yes_no(client, owner_user, settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    joined = datetime(2026, 3, 1, 20, 30, tzinfo=UTC)  # 04:30 on 2 March in Shanghai
+    member = MemberFactory(joined_at=joined, needs_pickup_delivery=True)
+    client.force_login(owner_user)
+
+    html = client.get(
+        reverse("wagtailsnippets_membership_member:inspect", args=[member.pk]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    details = re.sub(r"\s+", " ", html[html.find("<dl") : html.find("</dl>")])
+
+    assert "March 2, 2026, 4:30 a.m." in details, details
+    assert "Yes" in details and "No" in details
+    assert "True" not in details and "False" not in details and "None" not in details
+    chinese = client.get(
+        reverse("wagtailsnippets_membership_member:inspect", args=[member.pk]),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    ).content.decode()
+    assert "<dt>姓名</dt>" in chinese and re.search(r"<dd>\s*是\s*</dd>", chinese)
+
+
+def test_the_back_office_fetches_no_avatar_from_the_internet(client, owner_user):
+    client.force_login(owner_user)
+    html = client.get("/cms/").content.decode()
+    assert "gravatar" not in html
+
+
+def form_as_posted(form) -> dict:
+    """What a browser posts back for an untouched admin form: each field's current value and
+    each inline formset's management data (no inline rows)."""
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None or value is False:
+            continue
+        data[name] = "on" if value is True else value
+    for prefix, formset in form.formsets.items():
+        management = formset.management_form
+        for name in management.fields:
+            data[f"{prefix}-{name}"] = management[name].value()
+        data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = "0"
+    return data
+
+
+@pytest.mark.parametrize("action", ["add", "edit"])
+def test_saving_a_tier_says_when_members_are_re_tiered(client, owner_user, action, settings):
+    from membership.backoffice import next_monthly_review
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    client.force_login(owner_user)
+    tier = TierFactory(code="core", min_spend=3000) if action == "edit" else None
+    url = reverse(TIER_ADD) if tier is None else reverse(TIER_EDIT, args=[tier.pk])
+    data = form_as_posted(client.get(url).context["form"])
+    data.update(name_zh="核心", name_en="Core", code="core", rank="3", min_spend="2500")
+
+    response = client.post(url, data, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+
+    with translation.override("en"):
+        review = formats.date_format(next_monthly_review(), "DATE_FORMAT")  # e.g. Dec. 1, 2026
+    messages = [str(m) for m in response.context["messages"]]
+    expected = f"Members are re-tiered at the next monthly review, on {review}."
+    assert any(expected in m for m in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("now", "review"),
+    [
+        (datetime(2026, 11, 30, 15, 59, tzinfo=UTC), date(2026, 12, 1)),  # 23:59 in Shanghai
+        (datetime(2026, 11, 30, 16, 0, tzinfo=UTC), date(2027, 1, 1)),  # already 1 December
+        (datetime(2026, 12, 31, 12, 0, tzinfo=UTC), date(2027, 1, 1)),
+        (datetime(2027, 1, 31, 0, 0, tzinfo=UTC), date(2027, 2, 1)),
+    ],
+)
+def test_the_next_review_is_the_first_of_next_month_in_the_shops_time_zone(now, review, settings):
+    from membership.backoffice import next_monthly_review
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    assert next_monthly_review(now=now) == review

@@ -269,7 +269,7 @@ def test_with_stripe_keys_the_wallet_offers_the_owner_amounts(fake_stripe, membe
     assert 'data-testid="online-top-up"' in html
     for amount in ("100", "200", "500", "1000"):
         assert f'value="{amount}.00"' in html or f'value="{amount}"' in html
-    assert "+ CN¥50.00 bonus" in html
+    assert "+ ¥50.00 bonus" in html
 
 
 def test_success_page_shows_credit_only_after_the_webhook(fake_stripe, member_client):

@@ -16,7 +16,12 @@ def _as_tuple(value):
 
 
 def _entries(catalog):
-    return {_as_tuple(m.id): _as_tuple(m.string) for m in catalog if m.id}
+    # Keyed by context too: "Name" (a person's, 姓名) and "Name" in a context (a thing's, 名称).
+    return {(_text(m.context), *_as_tuple(m.id)): _as_tuple(m.string) for m in catalog if m.id}
+
+
+def _text(value):
+    return value.decode() if isinstance(value, bytes) else value  # read_mo gives bytes
 
 
 def test_every_entry_is_translated_and_none_is_fuzzy():

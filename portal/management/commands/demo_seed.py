@@ -1,11 +1,16 @@
-"""The demo shop: one brand with two stores, the seed's four tiers and static tags, ~2,000
-members with a year of orders (a few of them tagged), a couple of offers, and three demo
-logins (member, staff, owner).
+"""The demo shop: one brand with two stores, the seed's four tiers, packages and static
+tags, ~2,000 members with a year of orders (a few of them tagged), a few offers, and three
+demo logins (member, staff, owner).
 
-Deterministic (everything is drawn from random.Random(--seed), dates from today's date) and
-idempotent (a second run finds the demo rows by their fixed codes and numbers and adds
-nothing). Bulk inserts keep it well under a minute on SQLite; balances and points are
-written through the loyalty services (their idempotency keys make them safe to re-run).
+The demo login and every member with stored value (one in ten) have their history written
+through the real services, event by event at its own date (top-up, then each order through
+the checkout: payment, points), so every screen agrees. The other members' orders are
+bulk-inserted, paid in cash or by card without points: tiers and reports need their volume,
+and the services take ~25 queries an order, minutes for all of them.
+
+Deterministic (everything is drawn from random.Random(--seed), dates from today's date; only
+the order numbers the checkout draws differ) and idempotent (a second run finds the demo rows
+by their fixed codes and numbers and adds nothing).
 """
 
 import random
@@ -20,12 +25,12 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
-from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.coreutils import get_content_languages, get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
 from loyalty.engine.tiers import month_boundaries
-from loyalty.models import TopUpMethod
-from loyalty.services.points import points_earn
+from loyalty.models import Package, PackageItem, TopUpMethod
+from loyalty.services.checkout import PaymentSplit, checkout_order
 from loyalty.services.tiers import tiers_assign_all
 from loyalty.services.wallet import wallet_top_up
 from membership.models import (
@@ -42,8 +47,10 @@ from membership.models import (
     User,
 )
 from membership.roles import MEMBER_GROUP, OWNER_GROUP, STAFF_GROUP
+from membership.services.orders import OrderLineInput
 from membership.services.roles import roles_sync
-from portal.content.models import HomePage, OfferPage, ShopSettings
+from portal.content.models import HomePage, ShopSettings
+from portal.content.services import OfferText, home_page_translate, offer_page_create
 
 CENT = Decimal("0.01")
 DEMO_PASSWORD = "portal-demo"
@@ -55,6 +62,7 @@ OWNER_EMAIL = "owner@example.com"
 DEMO_NUMBER = "M100000000"
 BRAND_ZH = "净衣坊"
 BRAND_EN = "Pure Laundry"
+CLERKS = ["陈店员", "李店员"]  # one per store, in STORES order
 
 STORES = [
     {
@@ -163,6 +171,20 @@ TIERS = [
 ]
 
 
+# Prepaid packages members can buy (the seed's "suit care month card"): code, Chinese,
+# English, price, days valid, services included.
+PACKAGES = [
+    ("suit-month", "西装护理月卡", "Suit care month card", "399", 30, [("suit", 4), ("shirt", 2)]),
+    (
+        "kids-shoes-5",
+        "童鞋清洗 5 次卡",
+        "Children's shoes × 5",
+        "150",
+        180,
+        [("childrens-shoes", 5)],
+    ),
+]
+
 # The seed's static tags (set by staff), and the favourite categories that earn a demo member
 # one: code, Chinese, English, colour, categories.
 TAGS = [
@@ -238,6 +260,12 @@ class MemberPlan:
     tier_code: str
     orders: list[OrderPlan] = field(default_factory=list)
     top_up: Decimal | None = None
+
+    @property
+    def full_history(self) -> bool:
+        """Members with stored value (and the demo login) get their whole history written
+        through the services; see Command._ledger_history."""
+        return self.top_up is not None
 
 
 def _split(rng: random.Random, total: Decimal, parts: int) -> list[Decimal]:
@@ -330,7 +358,9 @@ def plan_member(
     for n, (when, amount) in enumerate(zip(times, amounts, strict=True)):
         codes = [rng.choice(favourites) if rng.random() < 0.7 else rng.choice(list(prices))]
         if amount > 60 and rng.random() < 0.3:
-            codes.append(rng.choice(list(prices)))
+            extra = rng.choice(list(prices))
+            if extra != codes[0]:  # one line per service: never "sneakers × 2, sneakers × 2"
+                codes.append(extra)
         parts = _split(rng, amount, len(codes)) if len(codes) > 1 else [amount]
         lines = [
             (code, max(1, int((part / prices[code]).to_integral_value(ROUND_HALF_UP))), part)
@@ -380,7 +410,7 @@ def plan_demo(*, members: int, seed: int, anchor: datetime) -> list[MemberPlan]:
         DEMO_MEMBER_PHONE,
         "林晓雨",
     )
-    demo.top_up = Decimal("500")
+    demo.top_up = Decimal("1000")
     for plan in plans[::10]:
         plan.top_up = Decimal(rng.choice(["100", "200", "300", "500", "1000"]))
     return [demo, *plans]
@@ -408,11 +438,18 @@ class Command(BaseCommand):
             stores = self._stores()
             categories = self._categories()
             tiers = self._tiers()
+            self._packages(categories)
+            clerks = self._clerks(stores)
             created = self._members(plans, stores=stores, categories=categories)
+            history = self._ledger_history(
+                [p for p in plans if p.number in created and p.full_history],
+                stores=stores,
+                categories=categories,
+                clerks=clerks,
+            )
             self._tags(plans)
-            logins = self._logins(stores=stores)
+            logins = self._logins()
             assignment = tiers_assign_all(as_of=now)
-            balances = self._balances([p for p in plans if p.number in created])
             self._demo_booking(stores=stores, now=now)
             self._site(tiers=tiers)
         elapsed = time.monotonic() - started
@@ -420,7 +457,7 @@ class Command(BaseCommand):
             created=created,
             logins=logins,
             assignment=assignment,
-            balances=balances,
+            history=history,
             elapsed=elapsed,
         )
 
@@ -462,6 +499,24 @@ class Command(BaseCommand):
                 )
             tiers[tier.code] = tier
         return tiers
+
+    def _packages(self, categories: dict[str, ServiceCategory]) -> None:
+        for order, (code, name_zh, name_en, price, days, items) in enumerate(PACKAGES):
+            package, created = Package.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name_zh": name_zh,
+                    "name_en": name_en,
+                    "price": Decimal(price),
+                    "validity_days": days,
+                    "sort_order": order,
+                },
+            )
+            if created:
+                PackageItem.objects.bulk_create(
+                    PackageItem(package=package, category=categories[c], quantity=n)
+                    for c, n in items
+                )
 
     def _tags(self, plans: list[MemberPlan]) -> None:
         """The static tags, and a few members tagged by their favourites (the demo login is
@@ -558,8 +613,12 @@ class Command(BaseCommand):
             ],
             batch_size=500,
         )
+        # Members without stored value: their orders are inserted in bulk (tiers and reports
+        # need the volume), paid in cash or by card, without points.
         orders = []
         for p, m in zip(new, members, strict=True):
+            if p.full_history:
+                continue
             for o in p.orders:
                 orders.append(
                     Order(
@@ -588,40 +647,85 @@ class Command(BaseCommand):
                     amount=amount,
                 )
                 for p in new
+                if not p.full_history
                 for o in p.orders
                 for code, quantity, amount in o.lines
             ],
             batch_size=500,
         )
-        self._orders_created = len(orders)
+        self._orders_created = sum(len(p.orders) for p in new)
         return {p.number for p in new}
 
-    def _balances(self, plans: list[MemberPlan]) -> int:
-        """Top-ups and points for some new members, through the ledger services."""
-        plans = [p for p in plans if p.top_up]
+    def _ledger_history(self, plans: list[MemberPlan], *, stores, categories, clerks) -> int:
+        """The whole history of these members through the real services, one event at a time
+        and at its own date: the top-up when they joined, then each order through the
+        counter's checkout (order, stored-value payment, points), rung up by that store's
+        clerk. Points history, stored-value history, the order list and every receipt agree.
+
+        About 25 queries per order: for every member that would take minutes, so only the
+        members with stored value (one in ten, and the demo login) get it.
+        """
         members = Member.objects.select_related("tier").in_bulk(
             [p.number for p in plans], field_name="number"
         )
+        written = 0
         for p in plans:
             member = members[p.number]
-            wallet_top_up(
-                member=member,
-                amount=p.top_up,
-                method=TopUpMethod.CASH,
-                idempotency_key=f"demo-seed:top-up:{p.number}",
-            )
-            spend = sum((o.total for o in p.orders), Decimal("0"))
-            if spend:
-                points_earn(
+            balance = Decimal("0")
+            if p.top_up:
+                wallet_top_up(
                     member=member,
-                    base_amount=spend,
-                    idempotency_key=f"demo-seed:points:{p.number}",
+                    amount=p.top_up,
+                    method=TopUpMethod.CASH,
+                    idempotency_key=f"demo-seed:top-up:{p.number}",
+                    acting_user=clerks[STORES[0]["code"]],
+                    now=p.joined_at + timedelta(minutes=5),
                 )
-        return len(plans)
+                balance = p.top_up
+            for o in p.orders:
+                if o.paid_by_card:
+                    payments = PaymentSplit(card=o.total)
+                elif balance >= o.total:  # list price: the tier discount only lowers the charge
+                    payments = PaymentSplit(stored_value=o.total)
+                    balance -= o.total
+                else:
+                    payments = PaymentSplit(cash=o.total)
+                checkout_order(
+                    member=member,
+                    store=stores[o.store_code],
+                    lines=[
+                        OrderLineInput(category=categories[code], quantity=quantity, amount=amount)
+                        for code, quantity, amount in o.lines
+                    ],
+                    payments=payments,
+                    is_express=o.is_express,
+                    needs_pickup_delivery=o.needs_pickup_delivery,
+                    acting_user=clerks[o.store_code],
+                    idempotency_key=f"demo-seed:order:{o.number}",
+                    now=o.created_at,
+                )
+                written += 1
+        return written
 
-    def _logins(self, *, stores) -> list[tuple[str, str, str, str]]:
-        staff = self._login_user("staff", STAFF_EMAIL, "陈店员", store=stores["nanjing-road"])
-        staff.groups.add(Group.objects.get(name=STAFF_GROUP))
+    def _clerks(self, stores) -> dict[str, User]:
+        """One clerk per store rings up that store's demo orders; the first is the staff login."""
+        clerks = {}
+        for n, data in enumerate(STORES):
+            if n == 0:
+                user = self._login_user("staff", STAFF_EMAIL, "陈店员", store=stores[data["code"]])
+            else:
+                user, created = User.objects.get_or_create(
+                    username=f"staff-{data['code']}",
+                    defaults={"first_name": CLERKS[n], "store": stores[data["code"]]},
+                )
+                if created:
+                    user.set_unusable_password()
+                    user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name=STAFF_GROUP))
+            clerks[data["code"]] = user
+        return clerks
+
+    def _logins(self) -> list[tuple[str, str, str, str]]:
         owner = self._login_user("owner", OWNER_EMAIL, "周老板")
         owner.groups.add(Group.objects.get(name=OWNER_GROUP))
         member_user = User.objects.get(username="member")
@@ -671,19 +775,33 @@ class Command(BaseCommand):
     # --- Wagtail site -------------------------------------------------------------------------
 
     def _site(self, *, tiers: dict[str, Tier]) -> None:
-        home = HomePage.objects.first()
+        default = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        home_texts = {
+            "zh-hans": (
+                BRAND_ZH,
+                "<p>专业洗衣、皮具护理与上门取送。会员享积分、储值优惠与专属服务。</p>",
+            ),
+            "en": (
+                BRAND_EN,
+                "<p>Professional garment care with pickup and delivery. Members earn points "
+                "and enjoy stored-value discounts.</p>",
+            ),
+        }
+        home = HomePage.objects.filter(locale__language_code=default).first()
         if home is None:
             root = Page.get_first_root_node() or self._wagtail_root()
-            home = HomePage(
-                title=f"{BRAND_ZH} {BRAND_EN}",
-                slug="shop",
-                intro=(
-                    "<p>专业洗衣、皮具护理与上门取送。会员享积分、储值优惠与专属服务。</p>"
-                    "<p>Professional garment care with pickup and delivery. Members earn "
-                    "points and enjoy stored-value discounts.</p>"
-                ),
-            )
+            title, intro = home_texts[default]
+            home = HomePage(title=title, slug="shop", intro=intro)
             root.add_child(instance=home)
+            home.save_revision().publish()
+            # The owner's page permissions are granted on the tree's root: it exists now.
+            roles_sync()
+        for language, (title, intro) in home_texts.items():
+            if (
+                language != default
+                and not HomePage.objects.filter(locale__language_code=language).exists()
+            ):
+                home_page_translate(home=home, language=language, title=title, intro=intro)
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
             site = Site.objects.create(
@@ -702,57 +820,69 @@ class Command(BaseCommand):
             shop.brand_name = f"{BRAND_ZH} {BRAND_EN}"
             shop.support_phone = STORES[0]["phone"]
             shop.save()
+        # Each offer is written once per language; members read their own language.
         offers = [
             (
                 "autumn-coats",
-                "换季大衣护理 8 折 · Coat season: 20% off",
-                "羊毛大衣、羽绒服清洗 8 折。Wool coats and down jackets cleaned at 20% off.",
+                OfferText("换季大衣护理 8 折", "羊毛大衣、羽绒服清洗 8 折。"),
+                OfferText(
+                    "Coat season: 20% off", "Wool coats and down jackets cleaned at 20% off."
+                ),
                 [],
             ),
             (
                 "core-stored-value",
-                "储值支付 9 折 · 10% off with stored value",
-                "核心会员用储值支付享 9 折并双倍积分。Core members: 10% off and double points.",
+                OfferText("储值支付 9 折", "核心与种子会员用储值支付享 9 折并多倍积分。"),
+                OfferText(
+                    "10% off with stored value",
+                    "Core and Seed members: 10% off and extra points with stored value.",
+                ),
                 ["core", "seed"],
             ),
+            # Offers target tiers only, and every new member starts in Basic: the Basic offer
+            # is a welcome, never a "we haven't seen you for three months" win-back.
             (
-                "we-miss-you",
-                "想念您：衬衫 19.9 元 · We miss you: a shirt for 19.9",
-                "三个月未到店？单件衬衫清洗 19.9 元。Not seen you for a while? One shirt for 19.9.",
+                "basic-shirt-trial",
+                OfferText(
+                    "基础会员体验价：衬衫 19.9 元", "基础会员单件衬衫清洗 19.9 元，欢迎来店体验。"
+                ),
+                OfferText(
+                    "Basic members: a shirt for 19.9",
+                    "Basic members: one shirt cleaned for 19.9. Come and try us.",
+                ),
                 ["basic"],
             ),
         ]
         existing = set(home.get_children().values_list("slug", flat=True))
-        for slug, title, summary, tier_codes in offers:
+        for slug, chinese, english, tier_codes in offers:
             if slug in existing:
                 continue
-            offer = OfferPage(
-                title=title,
+            offer_page_create(
+                home=home,
                 slug=slug,
-                summary=summary,
-                body=f"<p>{summary}</p>",
+                texts={"zh-hans": chinese, "en": english},
                 valid_from=timezone.now() - timedelta(days=1),
+                tiers=[tiers[code] for code in tier_codes],
             )
-            home.add_child(instance=offer)
-            if tier_codes:
-                offer.tiers.set([tiers[code] for code in tier_codes])
-                offer.save()
 
     def _wagtail_root(self) -> Page:
         """Wagtail's tree root, for a database whose initial data was flushed (e.g. by tests)."""
-        Locale.objects.get_or_create(
-            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-        )
+        for language in get_content_languages():
+            Locale.objects.get_or_create(language_code=language)
         return Page.add_root(instance=Page(title="Root", slug="root"))
 
     # --- output -------------------------------------------------------------------------------
 
-    def _report(self, *, created, logins, assignment, balances, elapsed) -> None:
+    def _report(self, *, created, logins, assignment, history, elapsed) -> None:
         out = self.stdout
         if created:
             out.write(
                 f"Created {len(created)} members with {getattr(self, '_orders_created', 0)} "
-                f"orders; {balances} got a top-up and points through the ledger services."
+                f"orders. {history} of those orders, of the demo login and the members with "
+                "stored value, went one by one through the checkout, wallet and points "
+                "services at their own dates (points and stored-value history, orders and "
+                "receipts agree); the other members' orders were inserted in bulk, without "
+                "points."
             )
         else:
             out.write("The demo shop already exists: nothing added.")

@@ -1,0 +1,292 @@
+"""The monthly tier review: every member's decision from the pure engine, written set-based.
+
+A fixed number of queries whatever the number of members (plus one UPDATE per batch of
+moved members and one INSERT per batch of history rows). A second run of the same period
+writes nothing; a dry run writes nothing and reports exactly the moves the real run makes.
+"""
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as clock
+from itertools import batched
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loyalty.engine.tier_review import MovementPolicy, Rule, TierState, review_decision
+from loyalty.engine.tiers import MemberStats, months_needed
+from loyalty.models import MemberTierState, TierChange, TierReviewRun
+from loyalty.selectors.stats import member_rolling_stats
+from loyalty.services.tiers import tier_criteria
+from membership.models import Member, MemberEvent, Tier, User
+from membership.services.audit import audit_record
+from membership.services.events import member_events_record_many
+
+_BATCH = 1000
+_COUNTED = {
+    Rule.PROMOTION: "promoted",
+    Rule.DEMOTION: "demoted",
+    Rule.HOLD_EXPIRED: "demoted",
+    Rule.HELD: "held",
+    Rule.GRACE: "warned",
+    Rule.FLOOR: "floored",
+}
+
+
+@dataclass(frozen=True)
+class TierMove:
+    member_id: int
+    from_tier_id: int | None
+    to_tier_id: int
+    rule: Rule
+
+
+@dataclass(frozen=True)
+class TierReviewResult:
+    period: date
+    as_of: datetime
+    dry_run: bool
+    already_done: bool = False
+    counts: dict[str, int] = field(default_factory=dict)  # reviewed, promoted, demoted, ...
+    moves: list[TierMove] = field(default_factory=list)
+    duration_ms: int = 0
+
+
+def tier_policy(tier: Tier) -> MovementPolicy:
+    return MovementPolicy(
+        promote_on_order=tier.promote_on_order,
+        demote_one_step=tier.demote_one_step,
+        hold_months=tier.hold_months,
+        grace=tier.grace_review,
+        frequency_drop_months=tier.frequency_drop_months,
+        frequency_drop_percent=tier.frequency_drop_percent,
+    )
+
+
+def _result_of(run: TierReviewRun) -> TierReviewResult:
+    counts = {
+        name: getattr(run, name)
+        for name in ("reviewed", "promoted", "demoted", "held", "warned", "floored")
+    }
+    return TierReviewResult(
+        period=run.period,
+        as_of=run.as_of,
+        dry_run=False,
+        already_done=True,
+        counts=counts,
+        duration_ms=run.duration_ms,
+    )
+
+
+def _decide_all(as_of: datetime) -> tuple[Counter, list[TierMove], set[int], set[int]]:
+    """Every member's decision: (counts, moves, members to warn, members whose warning ends)."""
+    tiers = list(Tier.objects.all())
+    if not tiers:
+        raise ValidationError(_("Set up at least one tier before reviewing members."))
+    criteria = [tier_criteria(tier) for tier in tiers]
+    policies = {tier.pk: tier_policy(tier) for tier in tiers}
+    months = max(months_needed(criteria), *(2 * p.frequency_drop_months for p in policies.values()))
+    stats = member_rolling_stats(as_of=as_of, months=months)
+    states = {s.member_id: s for s in MemberTierState.objects.all()}
+    counts: Counter = Counter()
+    moves: list[TierMove] = []
+    warn, unwarn = set(), set()
+    empty = MemberStats()
+    members = Member.objects.order_by().values_list("pk", "tier_id", "tier_since")
+    for member_id, tier_id, since in members.iterator(chunk_size=2000):
+        saved = states.get(member_id)
+        state = TierState(
+            tier=tier_id,
+            since=since,
+            warned=bool(saved and saved.warned_at),
+            floor=saved.floor_tier_id if saved else None,
+            floor_until=saved.floor_until if saved else None,
+        )
+        decision = review_decision(
+            stats=stats.get(member_id, empty),
+            tiers=criteria,
+            policies=policies,
+            state=state,
+            as_of=as_of,
+        )
+        counts["reviewed"] += 1
+        if decision.rule in _COUNTED:
+            counts[_COUNTED[decision.rule]] += 1
+        if decision.moves(state):
+            moves.append(TierMove(member_id, tier_id, decision.tier, decision.rule))
+        if decision.warn and not state.warned:
+            warn.add(member_id)
+        elif state.warned and not decision.warn:
+            unwarn.add(member_id)
+    return counts, moves, warn, unwarn
+
+
+def _write(run: TierReviewRun, moves: list[TierMove], warn: set[int], unwarn: set[int]) -> None:
+    as_of = run.as_of
+    by_target: dict[int, list[int]] = {}
+    for move in moves:
+        by_target.setdefault(move.to_tier_id, []).append(move.member_id)
+    for tier_id, member_ids in by_target.items():
+        for batch in batched(member_ids, _BATCH):
+            Member.objects.filter(pk__in=batch).update(tier_id=tier_id, tier_since=as_of)
+    codes = dict(Tier.objects.values_list("pk", "code"))
+    for batch in batched(moves, _BATCH):
+        TierChange.objects.bulk_create(
+            TierChange(
+                member_id=m.member_id,
+                from_tier_id=m.from_tier_id,
+                to_tier_id=m.to_tier_id,
+                reason=m.rule.value,
+                review=run,
+                occurred_at=as_of,
+            )
+            for m in batch
+        )
+        member_events_record_many(
+            [
+                MemberEvent(
+                    member_id=m.member_id,
+                    kind=MemberEvent.Kind.TIER_CHANGED,
+                    occurred_at=as_of,
+                    source_type="tier_review",
+                    source_id=str(run.pk),
+                    data={
+                        "from": codes.get(m.from_tier_id),
+                        "to": codes[m.to_tier_id],
+                        "rule": m.rule.value,
+                    },
+                )
+                for m in batch
+            ]
+        )
+    existing = set(
+        MemberTierState.objects.filter(member_id__in=warn).values_list("member_id", flat=True)
+    )
+    MemberTierState.objects.bulk_create(
+        [MemberTierState(member_id=pk, warned_at=as_of) for pk in warn - existing],
+        batch_size=_BATCH,
+    )
+    for batch in batched(existing, _BATCH):
+        MemberTierState.objects.filter(member_id__in=batch).update(warned_at=as_of)
+    for batch in batched(unwarn, _BATCH):
+        MemberTierState.objects.filter(member_id__in=batch).update(warned_at=None)
+
+
+def period_start(day: date) -> datetime:
+    """Midnight at the start of `day` in the shop's time zone: when a review period starts."""
+    return timezone.make_aware(datetime.combine(day, clock.min))
+
+
+def current_period_start() -> datetime:
+    """The start of this month in the shop's time zone (what the schedule reviews)."""
+    return period_start(timezone.localdate().replace(day=1))
+
+
+def tier_review_run(
+    *, as_of: datetime, dry_run: bool = False, acting_user: User | None = None
+) -> TierReviewResult:
+    """Review every member at `as_of` (the start of the period, in the shop's time zone).
+
+    The period is the local date of `as_of`; each period is reviewed once.
+    """
+    if timezone.is_naive(as_of):
+        raise ValidationError(_("The review date needs a timezone."))
+    period = timezone.localdate(as_of)
+    started = time.monotonic()
+    if not dry_run and (done := TierReviewRun.objects.filter(period=period).first()):
+        return _result_of(done)
+    counts, moves, warn, unwarn = _decide_all(as_of)
+    duration_ms = int((time.monotonic() - started) * 1000)
+    result = TierReviewResult(
+        period=period,
+        as_of=as_of,
+        dry_run=dry_run,
+        counts=dict(counts),
+        moves=moves,
+        duration_ms=duration_ms,
+    )
+    if dry_run:
+        return result
+    try:
+        with transaction.atomic():
+            run = TierReviewRun.objects.create(
+                period=period, as_of=as_of, acting_user=acting_user, **counts
+            )
+            _write(run, moves, warn, unwarn)
+            run.duration_ms = int((time.monotonic() - started) * 1000)
+            run.save(update_fields=["duration_ms"])
+            if acting_user is not None:
+                audit_record(
+                    actor=acting_user,
+                    action="tier_review",
+                    obj=run,
+                    details={"period": period.isoformat(), **counts},
+                )
+    except IntegrityError:
+        # Another run of this period committed first: it did the work.
+        return _result_of(TierReviewRun.objects.get(period=period))
+    return TierReviewResult(
+        period=period,
+        as_of=as_of,
+        dry_run=False,
+        counts=dict(counts),
+        moves=moves,
+        duration_ms=run.duration_ms,
+    )
+
+
+def tier_promote_on_order(*, member_id: int, order_number: str, at: datetime) -> TierChange | None:
+    """Promote a member right after a completed order, into a tier that promotes on the order.
+
+    Call inside the order's transaction, under the member lock (the lock order), so two
+    orders completing at once promote once. `at` is just after the order's time.
+    """
+    tiers = list(Tier.objects.all())
+    policies = {tier.pk: tier_policy(tier) for tier in tiers}
+    if not any(policy.promote_on_order for policy in policies.values()):
+        return None
+    criteria = [tier_criteria(tier) for tier in tiers]
+    member = Member.objects.only("pk", "tier_id", "tier_since").get(pk=member_id)
+    stats = member_rolling_stats(as_of=at, months=months_needed(criteria), member_ids=[member_id])
+    state = TierState(tier=member.tier_id, since=member.tier_since)
+    decision = review_decision(
+        stats=stats.get(member_id, MemberStats()),
+        tiers=criteria,
+        policies=policies,
+        state=state,
+        as_of=at,
+        on_order=True,
+    )
+    if not decision.moves(state):
+        return None
+    Member.objects.filter(pk=member_id).update(tier_id=decision.tier, tier_since=at)
+    change = TierChange.objects.create(
+        member_id=member_id,
+        from_tier_id=member.tier_id,
+        to_tier_id=decision.tier,
+        reason=Rule.PROMOTION.value,
+        order_number=order_number,
+        occurred_at=at,
+    )
+    codes = {tier.pk: tier.code for tier in tiers}
+    member_events_record_many(
+        [
+            MemberEvent(
+                member_id=member_id,
+                kind=MemberEvent.Kind.TIER_CHANGED,
+                occurred_at=at,
+                source_type="order",
+                source_id=order_number,
+                data={
+                    "from": codes.get(member.tier_id),
+                    "to": codes[decision.tier],
+                    "rule": "promotion",
+                },
+            )
+        ]
+    )
+    return change

@@ -1,0 +1,413 @@
+"""Bench members with a realistic history, created set-based (bulk_create in batches).
+
+Shared by the benchmark commands (bench_member_panel, bench_load) and by the tests that
+check a page's queries do not grow with the number of members. Bench members have numbers
+starting with ``PREFIX`` and, like members who signed up, belong to the Members group.
+"""
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.utils import timezone
+
+from loyalty.models import (
+    CouponTemplate,
+    EntryKind,
+    Package,
+    PackageItem,
+    PointsAccount,
+    PointsEntry,
+    WalletAccount,
+    WalletEntry,
+)
+from loyalty.services.coupons import coupon_issue
+from loyalty.services.packages import package_grant
+from membership.models import Booking, Member, MemberNote, Order, ServiceCategory, Store, Tier, User
+from membership.roles import MEMBER_GROUP
+from membership.services.roles import roles_sync
+
+PREFIX = "B"
+BATCH = 5000
+
+
+def bench_reference_data() -> tuple[Store, list[Tier], list[ServiceCategory]]:
+    roles_sync()
+    store, _ = Store.objects.get_or_create(code="bench-store", defaults={"name": "Bench"})
+    tiers = []
+    for rank, (code, discount, multiplier) in enumerate(
+        [("basic", 0, 1), ("potential", 5, 1), ("core", 10, 2), ("seed", 15, 3)], start=901
+    ):
+        tier, _ = Tier.objects.get_or_create(
+            code=f"bench-{code}",
+            defaults={
+                "rank": rank,
+                "name_zh": code,
+                "name_en": code.title(),
+                "stored_value_discount_percent": Decimal(discount),
+                "points_multiplier": Decimal(multiplier),
+            },
+        )
+        tiers.append(tier)
+    categories = [
+        ServiceCategory.objects.get_or_create(
+            code=f"bench-{code}", defaults={"name_zh": code, "name_en": code}
+        )[0]
+        for code in ("suit", "shirt", "down-jacket")
+    ]
+    return store, tiers, categories
+
+
+def bench_members_count() -> int:
+    return Member.objects.filter(number__startswith=PREFIX).count()
+
+
+def bench_members_create(
+    *,
+    wanted: int,
+    store: Store,
+    tiers: list[Tier],
+    rng: random.Random,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Add bench members (with history) until there are ``wanted``; returns how many were made."""
+    have = bench_members_count()
+    member_group = Group.objects.get(name=MEMBER_GROUP)
+    now = timezone.now()
+    created = 0
+    while have < wanted:
+        size = min(BATCH, wanted - have)
+        with transaction.atomic():
+            users = User.objects.bulk_create(
+                User(
+                    username=f"bench{have + i:07d}",
+                    phone=f"+86170{have + i:08d}",
+                    password="!",  # unusable
+                )
+                for i in range(size)
+            )
+            User.groups.through.objects.bulk_create(
+                User.groups.through(user_id=user.pk, group_id=member_group.pk) for user in users
+            )
+            members = Member.objects.bulk_create(
+                Member(
+                    user=user,
+                    number=f"{PREFIX}{have + i:09d}",
+                    name=f"Bench member {have + i}",
+                    tier=rng.choices(tiers, weights=[40, 35, 20, 5])[0],
+                    tier_since=now,
+                    joined_at=now - timedelta(days=rng.randint(30, 900)),
+                )
+                for i, user in enumerate(users)
+            )
+            _history(members, store, rng, now)
+        have += size
+        created += size
+        if progress:
+            progress(have)
+    return created
+
+
+def _history(members: list[Member], store: Store, rng: random.Random, now) -> None:
+    orders, points, wallets = [], [], []
+    for member in members:
+        for _ in range(rng.choice([0, 1, 2, 3, 4, 6, 10])):
+            total = Decimal(rng.randint(20, 400))
+            orders.append(
+                Order(
+                    member=member,
+                    store=store,
+                    number=f"{member.number}-{len(orders)}",
+                    subtotal=total,
+                    total=total,
+                    cash_amount=total,
+                    created_at=now - timedelta(days=rng.randint(0, 730)),
+                )
+            )
+        points.append(PointsAccount(member=member, balance=rng.randint(1, 5000)))
+        wallets.append(WalletAccount(member=member, principal=Decimal(rng.randint(1, 900))))
+    Order.objects.bulk_create(orders, batch_size=BATCH)
+    PointsAccount.objects.bulk_create(points, batch_size=BATCH)
+    WalletAccount.objects.bulk_create(wallets, batch_size=BATCH)
+    # Balances are the sum of their entries here too: one opening entry per account.
+    PointsEntry.objects.bulk_create(
+        (
+            PointsEntry(
+                account=a,
+                kind=EntryKind.EARN,
+                amount=a.balance,
+                balance_after=a.balance,
+                reason="bench",
+                idempotency_key=f"bench-points-{a.member.number}",
+            )
+            for a in points
+        ),
+        batch_size=BATCH,
+    )
+    WalletEntry.objects.bulk_create(
+        (
+            WalletEntry(
+                account=a,
+                kind=EntryKind.TOP_UP,
+                currency=a.currency,
+                amount=a.principal,
+                principal_amount=a.principal,
+                bonus_amount=Decimal("0"),
+                balance_after=a.principal,
+                reason="bench",
+                idempotency_key=f"bench-wallet-{a.member.number}",
+            )
+            for a in wallets
+        ),
+        batch_size=BATCH,
+    )
+    notes = [
+        MemberNote(member=m, text="Prefers light starch.") for m in members if rng.random() < 0.1
+    ]
+    MemberNote.objects.bulk_create(notes, batch_size=BATCH)
+    bookings = []
+    for member in members:
+        if rng.random() < 0.05:
+            start = now + timedelta(days=rng.randint(1, 14), hours=rng.randint(0, 10))
+            bookings.append(
+                Booking(
+                    member=member,
+                    store=store,
+                    kind=Booking.Kind.PICKUP,
+                    slot_start=start,
+                    slot_end=start + timedelta(hours=2),
+                    address="Bench Road 1",
+                )
+            )
+    Booking.objects.bulk_create(bookings, batch_size=BATCH)
+
+
+def bench_heavy_members(
+    *, count: int, store: Store, categories: list[ServiceCategory], rng: random.Random
+) -> list[Member]:
+    """A sample of members with a big history (hundreds of orders, notes, coupons...)."""
+    heavy = list(
+        Member.objects.filter(number__startswith=PREFIX).order_by("number")[: count * 37 : 37]
+    )
+    template, _ = CouponTemplate.objects.get_or_create(
+        name_zh="bench 满200减50",
+        defaults={"amount_off": Decimal("50"), "min_spend": Decimal("200")},
+    )
+    package, created = Package.objects.get_or_create(
+        code="bench-suit-month", defaults={"name_zh": "bench 西装月卡", "price": Decimal("399")}
+    )
+    if created:
+        for category in categories:
+            PackageItem.objects.create(package=package, category=category, quantity=4)
+    now = timezone.now()
+    for member in heavy:
+        if Order.objects.filter(member=member, number__startswith="H").exists():
+            continue
+        Order.objects.bulk_create(
+            Order(
+                member=member,
+                store=store,
+                number=f"H{member.number}-{n}",
+                subtotal=Decimal("88"),
+                total=Decimal("88"),
+                cash_amount=Decimal("88"),
+                created_at=now - timedelta(days=n * 2, hours=rng.randint(0, 23)),
+            )
+            for n in range(300)
+        )
+        MemberNote.objects.bulk_create(
+            MemberNote(member=member, text=f"Note {n}", created_at=now - timedelta(days=n))
+            for n in range(40)
+        )
+        for n in range(10):
+            coupon_issue(
+                member=member, template=template, idempotency_key=f"bench-{member.number}-{n}"
+            )
+        package_grant(member=member, package=package, idempotency_key=f"bench-pkg-{member.number}")
+    return heavy
+
+
+# --- PostgreSQL: 100,000 members in seconds ---------------------------------------------------
+
+
+def _constant_columns(instance, skip: set[str]) -> tuple[list[str], list]:
+    """Every concrete column of ``instance`` not in ``skip``, with its database value: the
+    model's own defaults, so a column added to the model later needs no change here."""
+    columns, values = [], []
+    for field in instance._meta.concrete_fields:
+        if field.primary_key or field.attname in skip:
+            continue
+        columns.append(field.column)
+        values.append(field.get_db_prep_save(getattr(instance, field.attname), connection))
+    return columns, values
+
+
+def _insert_select(cursor, instance, varying: dict[str, str], source: str, params=()) -> int:
+    """INSERT INTO <instance's table> SELECT ... FROM <source>: constants from ``instance``,
+    per-row SQL expressions from ``varying`` (column -> expression over ``source``)."""
+    columns, values = _constant_columns(instance, skip=set(varying))
+    names = [*columns, *varying]
+    expressions = ["%s"] * len(columns) + list(varying.values())
+    cursor.execute(
+        f"INSERT INTO {instance._meta.db_table} ({', '.join(names)}) "
+        f"SELECT {', '.join(expressions)} FROM {source}",
+        [*values, *params],
+    )
+    return cursor.rowcount
+
+
+def bench_members_create_sql(
+    *, wanted: int, store: Store, tiers: list[Tier], orders_per_member: int = 20
+) -> int:
+    """PostgreSQL only: the same kind of bench members, made by INSERT ... SELECT over
+    generate_series (100,000 members and two million orders in a few minutes, where
+    bulk_create takes hours on a busy machine). Returns how many members were made."""
+    have = bench_members_count()
+    if have >= wanted:
+        return 0
+    now = timezone.now()
+    first, last = have, wanted - 1
+    member_group = Group.objects.get(name=MEMBER_GROUP)
+    tier_ids = "ARRAY[" + ",".join(str(t.pk) for t in tiers) + "]::bigint[]"
+    series = "generate_series(%s, %s) AS g(i)"
+    bench_user = "JOIN membership_user u ON u.username = 'bench' || lpad(g.i::text, 7, '0')"
+    with transaction.atomic(), connection.cursor() as cursor:
+        _insert_select(
+            cursor,
+            User(password="!", date_joined=now),
+            {
+                "username": "'bench' || lpad(g.i::text, 7, '0')",
+                "phone": "'+86170' || lpad(g.i::text, 8, '0')",
+            },
+            series,
+            [first, last],
+        )
+        cursor.execute("ANALYZE membership_user")
+        cursor.execute(
+            "INSERT INTO membership_user_groups (user_id, group_id) "
+            f"SELECT u.id, %s FROM {series} {bench_user}",
+            [member_group.pk, first, last],
+        )
+        _insert_select(
+            cursor,
+            Member(tier_since=now, joined_at=now),
+            {
+                "user_id": "u.id",
+                "number": f"'{PREFIX}' || lpad(g.i::text, 9, '0')",
+                "name": "'Bench member ' || g.i",
+                # 40 / 35 / 20 / 5 % across the four tiers, as in bench_members_create.
+                "tier_id": f"({tier_ids})[1 + (mod(g.i, 20) >= 8)::int + (mod(g.i, 20) >= 15)::int"
+                " + (mod(g.i, 20) >= 19)::int]",
+                "joined_at": "%s - make_interval(days => 30 + mod(g.i, 870))",
+            },
+            f"{series} {bench_user}",
+            [now, first, last],
+        )
+        # Fresh statistics before joining what was just written: a planner that still
+        # thinks these tables are empty picks nested loops over every pair of rows.
+        cursor.execute("ANALYZE membership_member")
+        new_members = (
+            f"membership_member m WHERE m.number >= '{PREFIX}' || lpad(%s::text, 9, '0') "
+            f"AND m.number <= '{PREFIX}' || lpad(%s::text, 9, '0') AND m.number LIKE '{PREFIX}%%'"
+        )
+        total = Decimal("88")
+        _insert_select(
+            cursor,
+            Order(store=store, subtotal=total, total=total, cash_amount=total, created_at=now),
+            {
+                "member_id": "m.id",
+                "number": "m.number || '-' || n",
+                "created_at": "%s - make_interval(days => mod(m.id * 7 + n * 13, 730)::int)",
+            },
+            # 0 to 2 × orders_per_member orders per member, orders_per_member on average.
+            f"{new_members.replace(' WHERE ', ' CROSS JOIN LATERAL generate_series(1, mod(m.id * 7919, 2 * %s + 1)) AS n WHERE ', 1)}",
+            [now, orders_per_member, first, last],
+        )
+        _insert_select(
+            cursor,
+            PointsAccount(updated_at=now, balance=0),
+            {"member_id": "m.id", "balance": "1 + mod(m.id, 5000)"},
+            new_members,
+            [first, last],
+        )
+        _insert_select(
+            cursor,
+            WalletAccount(updated_at=now, principal=Decimal("0")),
+            {"member_id": "m.id", "principal": "1 + mod(m.id, 900)"},
+            new_members,
+            [first, last],
+        )
+        # A staff note for one member in ten, an open pickup for one in twenty.
+        _insert_select(
+            cursor,
+            MemberNote(text="Prefers light starch.", created_at=now),
+            {"member_id": "m.id"},
+            new_members + " AND mod(m.id, 10) = 0",
+            [first, last],
+        )
+        start = now + timedelta(days=1)
+        _insert_select(
+            cursor,
+            Booking(
+                store=store,
+                kind=Booking.Kind.PICKUP,
+                slot_start=start,
+                slot_end=start + timedelta(hours=2),
+                address="Bench Road 1",
+            ),
+            {
+                "member_id": "m.id",
+                "slot_start": "%s + make_interval(days => mod(m.id, 14)::int)",
+                "slot_end": "%s + make_interval(days => mod(m.id, 14)::int, hours => 2)",
+            },
+            new_members + " AND mod(m.id, 20) = 0",
+            [start, start, first, last],
+        )
+        cursor.execute("ANALYZE loyalty_pointsaccount, loyalty_walletaccount")
+        # Balances are the sum of their entries here too: one opening entry per account.
+        _insert_select(
+            cursor,
+            PointsEntry(
+                kind=EntryKind.EARN, reason="bench", created_at=now, amount=1, balance_after=1
+            ),
+            {
+                "account_id": "a.id",
+                "amount": "a.balance",
+                "balance_after": "a.balance",
+                "idempotency_key": "'bench-points-' || m.number",
+            },
+            new_members.replace(
+                " WHERE ", " JOIN loyalty_pointsaccount a ON a.member_id = m.id WHERE ", 1
+            ),
+            [first, last],
+        )
+        zero = Decimal("0")
+        _insert_select(
+            cursor,
+            WalletEntry(
+                kind=EntryKind.TOP_UP,
+                reason="bench",
+                created_at=now,
+                amount=zero,
+                principal_amount=zero,
+                bonus_amount=zero,
+                balance_after=zero,
+            ),
+            {
+                "account_id": "a.id",
+                "currency": "a.currency",
+                "amount": "a.principal",
+                "principal_amount": "a.principal",
+                "balance_after": "a.principal",
+                "idempotency_key": "'bench-wallet-' || m.number",
+            },
+            new_members.replace(
+                " WHERE ", " JOIN loyalty_walletaccount a ON a.member_id = m.id WHERE ", 1
+            ),
+            [first, last],
+        )
+        cursor.execute("ANALYZE")
+    return wanted - have
