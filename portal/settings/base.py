@@ -249,7 +249,9 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER") or
 # below, a script copying the member list does not.
 COUNTER_LOOKUP_RATE_LIMITS = os.environ.get("COUNTER_LOOKUP_RATE_LIMITS", "100/10m,300/h,2000/d")
 if not re.fullmatch(r"[1-9]\d*/\d*[smhd](,[1-9]\d*/\d*[smhd])*", COUNTER_LOOKUP_RATE_LIMITS):
-    raise ImproperlyConfigured('COUNTER_LOOKUP_RATE_LIMITS: amounts per window, e.g. "100/10m,300/h".')
+    raise ImproperlyConfigured(
+        'COUNTER_LOOKUP_RATE_LIMITS: amounts per window, e.g. "100/10m,300/h".'
+    )
 if SMS_HOURLY_LIMIT < 0 or ALLAUTH_TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("SMS_HOURLY_LIMIT and TRUSTED_PROXY_COUNT cannot be negative.")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
