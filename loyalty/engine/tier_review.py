@@ -165,13 +165,17 @@ def _with_floor(
 class Progress:
     """How far a member is on one criterion of a tier (what the explanation and bars show).
 
-    For the "each of the last N months" criteria `have` is the weakest of those months.
+    For the "each of the last N months" criteria `have` is the weakest of those months,
+    `this_month` the most recent one (month 0) and `earlier_met` whether every other month
+    of the streak already meets it: only then can orders this month still complete it.
     """
 
-    kind: str  # "spend", "orders", "orders_each_month" or "spend_each_month"
+    kind: str  # "spend", "orders", "orders_each_month", "spend_each_month" or "visits"
     needed: Decimal | int
     have: Decimal | int
     months: int
+    this_month: Decimal | int | None = None
+    earlier_met: bool = True
 
     @property
     def met(self) -> bool:
@@ -179,14 +183,34 @@ class Progress:
 
     @property
     def missing(self) -> Decimal | int:
+        """What is still needed: for a monthly streak, in the most recent month."""
+        if self.this_month is not None:
+            return max(self.needed - self.this_month, 0)
         return max(self.needed - self.have, 0)
 
     @property
+    def reachable(self) -> bool:
+        """Whether orders in the most recent month alone can still meet it."""
+        return self.met or self.earlier_met
+
+    @property
     def percent(self) -> int:
-        """0-100, for a progress bar."""
+        """0-100, for a progress bar (a monthly streak: the most recent month)."""
+        have = self.have if self.this_month is None else self.this_month
         if not self.needed:
             return 100
-        return int(min(Decimal(self.have) / Decimal(self.needed), Decimal(1)) * 100)
+        return int(min(Decimal(have) / Decimal(self.needed), Decimal(1)) * 100)
+
+
+def _streak(kind: str, needed, per_month: tuple, months: int) -> Progress:
+    return Progress(
+        kind,
+        needed,
+        min(per_month),
+        months,
+        this_month=per_month[0],
+        earlier_met=all(value >= needed for value in per_month[1:]),
+    )
 
 
 def tier_progress(criteria: TierCriteria, stats: MemberStats) -> tuple[Progress, ...]:
@@ -200,13 +224,29 @@ def tier_progress(criteria: TierCriteria, stats: MemberStats) -> tuple[Progress,
             Progress("orders", criteria.min_orders, stats.orders(months=window), window)
         )
     if recent and criteria.min_orders_per_recent_month:
-        weakest = min(stats.orders_per_month(months=recent))
+        per_month = stats.orders_per_month(months=recent)
         progress.append(
-            Progress("orders_each_month", criteria.min_orders_per_recent_month, weakest, recent)
+            _streak("orders_each_month", criteria.min_orders_per_recent_month, per_month, recent)
         )
     if recent and criteria.min_spend_per_recent_month:
-        weakest_spend = min(stats.spend_per_month(months=recent))
+        per_month = stats.spend_per_month(months=recent)
         progress.append(
-            Progress("spend_each_month", criteria.min_spend_per_recent_month, weakest_spend, recent)
+            _streak("spend_each_month", criteria.min_spend_per_recent_month, per_month, recent)
         )
     return tuple(progress)
+
+
+def visits_progress(stats: MemberStats, policy: MovementPolicy) -> Progress | None:
+    """The frequency-drop rule as a criterion: orders needed in the last N months so that
+    they are no longer at or below X % of the N months before (None: the rule is off, or
+    the months before had no orders, so nothing can drop)."""
+    n, percent = policy.frequency_drop_months, policy.frequency_drop_percent
+    if not n or not percent:
+        return None
+    counts = stats.orders_per_month(months=2 * n)
+    recent, before = sum(counts[:n]), sum(counts[n:])
+    if not before:
+        return None
+    # Fails while recent * 100 <= before * percent: the least that passes is one more.
+    needed = before * percent // 100 + 1
+    return Progress("visits", needed, recent, n)

@@ -73,7 +73,7 @@ class TierChange(AppendOnlyModel):
 
 class MemberTierState(models.Model):
     """What the review remembers about a member besides their tier. Only members with a
-    warning or a floor have a row."""
+    grace warning, a floor or an SMS notice before a review have a row."""
 
     member = models.OneToOneField(
         "membership.Member", on_delete=models.CASCADE, related_name="tier_state"
@@ -84,6 +84,9 @@ class MemberTierState(models.Model):
     )
     floor_until = models.DateTimeField(_("floor until"), null=True, blank=True)
     floor_reason = models.CharField(_("floor reason"), max_length=255, blank=True)
+    demotion_notice_for = models.DateField(
+        _("told by SMS before the review of"), null=True, blank=True
+    )
     floor_set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +51,16 @@ class LoyaltySettings(BaseGenericSetting):
     points_warning_days = models.PositiveSmallIntegerField(
         _("warn members this many days before points expire"), default=30
     )
+    # Tiers
+    tier_warning_days = models.PositiveSmallIntegerField(
+        _("warn members this many days before they would move down"),
+        default=7,
+        validators=[MaxValueValidator(27)],
+        help_text=_(
+            "Members who would move down at the next monthly review are told on their "
+            "dashboard, and by SMS if they agreed to texts. 0 turns the warning off."
+        ),
+    )
     # Stored value
     top_up_amount_choices = models.CharField(
         _("top-up amounts offered online"),
@@ -80,6 +90,7 @@ class LoyaltySettings(BaseGenericSetting):
             ],
             heading=_("Points"),
         ),
+        MultiFieldPanel([FieldPanel("tier_warning_days")], heading=_("Tiers")),
         MultiFieldPanel(
             [FieldPanel("top_up_amount_choices"), FieldPanel("top_up_maximum")],
             heading=_("Stored value"),

@@ -17,7 +17,7 @@ class MemberSummary:
 def member_summary(*, user: User) -> MemberSummary | None:
     """The member with tier and both balances, in one query (None for logins without a member)."""
     member = (
-        Member.objects.select_related("tier", "points_account", "wallet_account")
+        Member.objects.select_related("tier", "tier_state", "points_account", "wallet_account")
         .filter(user=user)
         .first()
     )
@@ -37,7 +37,9 @@ def member_summary_by_number(*, number: str) -> MemberSummary | None:
     """The same summary found by member number (the counter's member panel), login included,
     in one query, plus one for the member's active tags (``member.active_tags``)."""
     member = (
-        Member.objects.select_related("tier", "user", "points_account", "wallet_account")
+        Member.objects.select_related(
+            "tier", "tier_state", "user", "points_account", "wallet_account"
+        )
         .annotate(**followups_open_annotations())
         .prefetch_related(member_tags_prefetch())
         .filter(number=number)

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loyalty.engine.tiers import MemberStats, TierCriteria, months_needed, tier_for
+from loyalty.engine.tiers import MemberStats, months_needed, tier_for
 from loyalty.selectors.stats import member_rolling_stats
+from loyalty.selectors.tier_rules import tier_criteria
 from membership.models import Member, MemberEvent, Tier, User
 from membership.services.audit import audit_record
 from membership.services.events import member_events_record_many
@@ -23,18 +24,6 @@ class TierAssignment:
     as_of: datetime
     changed: int
     members_per_tier: dict[str, int] = field(default_factory=dict)  # tier code -> members
-
-
-def tier_criteria(tier: Tier) -> TierCriteria:
-    return TierCriteria(
-        key=tier.pk,
-        rank=tier.rank,
-        window_months=tier.window_months,
-        min_spend=tier.min_spend,
-        min_orders=tier.min_orders,
-        min_orders_per_recent_month=tier.min_orders_per_recent_month,
-        recent_months=tier.recent_months,
-    )
 
 
 @transaction.atomic

@@ -1,12 +1,23 @@
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+
+# Where pages that explain tiers keep the tiers' rules; cleared whenever a tier changes.
+TIER_RULES_CACHE_KEY = "loyalty:tier-rules:v1"
+
+
+def tier_rules_forget() -> None:
+    cache.delete(TIER_RULES_CACHE_KEY)
+    # Again after commit: a page may have cached the old rules while the change was open.
+    transaction.on_commit(lambda: cache.delete(TIER_RULES_CACHE_KEY))
+
 
 # Shown to members and written into the page's <style>: only #rrggbb may get there.
 colour_validator = RegexValidator(
@@ -132,6 +143,15 @@ class Tier(BilingualNameMixin, ClusterableModel):
     pickup_response_hours = models.PositiveSmallIntegerField(
         _("pickup response window (hours)"), null=True, blank=True
     )
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        tier_rules_forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        tier_rules_forget()
+        return result
 
     class Meta:
         ordering = ["-rank"]

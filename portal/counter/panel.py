@@ -11,11 +11,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from loyalty.selectors.coupons import coupons_usable_for_member
 from loyalty.selectors.dashboard import member_summary_by_number
 from loyalty.selectors.packages import packages_for_member
+from loyalty.selectors.tier_outlook import member_tier_outlook
 from membership.selectors.panel import member_by_number, member_notes, member_panel
 from membership.services.access import LookupRateLimited
 from membership.services.notes import member_note_create
 from portal.counter.lookup import lookups_paused, open_member
 from portal.permissions import staff_required
+from portal.tier_words import tier_explanation
 
 NOTES_PAGE_SIZE = 20
 PANEL_COUPONS = 10
@@ -42,6 +44,7 @@ def panel(request, number: str):
         raise Http404
     member = summary.member
     opening.record(member)
+    outlook = member_tier_outlook(member)
     return render(
         request,
         "portal/counter/panel.html",
@@ -53,6 +56,8 @@ def panel(request, number: str):
             "coupons": list(coupons_usable_for_member(member)[:PANEL_COUPONS]),
             "packages": list(packages_for_member(member)[:PANEL_PACKAGES]),
             "tags": [member_tag.tag for member_tag in member.active_tags],
+            # The same words the member reads, so staff can say them.
+            "explanation": tier_explanation(outlook) if outlook else None,
         },
     )
 

@@ -2,13 +2,14 @@ from django.urls import path
 
 from portal import converters  # noqa: F401 (registers the path converters)
 
-from . import card, orders, profile, views, wallet
+from . import card, orders, profile, tier, views, wallet
 
 app_name = "customer"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("card/", card.card, name="card"),
+    path("tier/", tier.tier, name="tier"),
     path("profile/", profile.profile, name="profile"),
     path("wallet/", wallet.wallet, name="wallet"),
     path("points/", wallet.points, name="points"),

@@ -3,9 +3,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from loyalty.selectors.dashboard import member_summary
+from loyalty.selectors.tier_history import member_tier_changes
+from loyalty.selectors.tier_outlook import member_tier_outlook, tier_warning_due
 from membership.selectors.bookings import booking_next_for_member
 from membership.selectors.tiers import tier_benefits
 from portal.content.selectors import offers_for_member
+from portal.tier_words import tier_explanation
 
 
 @require_GET
@@ -18,6 +21,8 @@ def dashboard(request):
             return redirect("counter:home")
         return render(request, "portal/customer/no_member.html", status=404)
     member = summary.member
+    outlook = member_tier_outlook(member)
+    explanation = tier_explanation(outlook) if outlook else None
     return render(
         request,
         "portal/customer/dashboard.html",
@@ -26,6 +31,11 @@ def dashboard(request):
             "member": member,
             "tier": member.tier,
             "benefits": tier_benefits(tier=member.tier),
+            "explanation": explanation,
+            "tier_warning": explanation is not None
+            and explanation.moving_down
+            and tier_warning_due(outlook.outlook.review_at),
+            "last_change": member_tier_changes(member).first(),
             "next_booking": booking_next_for_member(member=member),
             "offers": offers_for_member(member=member),
         },

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from loyalty.models import CouponTemplate, Package, PackageItem
+from loyalty.models import CouponTemplate, Package, PackageItem, TierChange
 from loyalty.services.coupons import coupon_issue
 from loyalty.services.packages import package_grant
 from loyalty.services.points import points_earn, points_redeem
@@ -36,6 +36,7 @@ pytestmark = pytest.mark.django_db
 # costs today plus one.
 MEMBER_PAGES = {
     "customer:dashboard": 8,
+    "customer:tier": 8,
     "customer:card": 8,
     "customer:profile": 8,
     "customer:wallet": 8,
@@ -99,6 +100,17 @@ def give_history(member, *, size: int, staff) -> None:
             address="1 Test Road",
         )
         for n in range(size // 10 + 1)
+    )
+    lower = TierFactory()
+    TierChange.objects.bulk_create(  # a long tier history: down and up every other month
+        TierChange(
+            member=member,
+            from_tier=(member.tier, lower)[n % 2],
+            to_tier=(lower, member.tier)[n % 2],
+            reason=(TierChange.Reason.DEMOTION, TierChange.Reason.PROMOTION)[n % 2],
+            occurred_at=now - timedelta(days=30 * (size - n)),
+        )
+        for n in range(size // 5 + 1)
     )
     MemberNote.objects.bulk_create(
         MemberNote(member=member, text=f"Note {n}", author=staff) for n in range(size // 10 + 1)
