@@ -7,11 +7,14 @@ here: money and points move only through the services.
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
+from wagtail.admin.ui.tables import Column
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from loyalty.models import CouponTemplate, Package, TopUpBonusRule
-from membership.backoffice import LinkedIndexView, name_column
+from loyalty.models import CouponTemplate, Package, TierChange, TierReviewRun, TopUpBonusRule
+from membership.backoffice import LinkedIndexView, ShopInspectView, name_column
 
 
 class PackageViewSet(SnippetViewSet):
@@ -67,6 +70,82 @@ class CouponTemplateViewSet(SnippetViewSet):
         ),
         FieldPanel("is_active"),
     ]
+
+
+class ViewOnlyPolicy(ModelPermissionPolicy):
+    """History is looked at, never edited: reviews and moves are written by the services."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and super().user_has_permission(user, action)
+
+
+register_permission_policy(TierReviewRun, ViewOnlyPolicy(TierReviewRun), exact_class=True)
+register_permission_policy(TierChange, ViewOnlyPolicy(TierChange), exact_class=True)
+
+
+class TierReviewRunViewSet(SnippetViewSet):
+    """Each monthly review's outcome: how many members it reviewed, moved, held and warned."""
+
+    model = TierReviewRun
+    icon = "date"
+    menu_label = _("Tier reviews")
+    index_view_class = LinkedIndexView
+    inspect_view_class = ShopInspectView
+    inspect_view_enabled = True
+    list_display = [
+        "period",
+        "reviewed",
+        "promoted",
+        "demoted",
+        "held",
+        "warned",
+        "floored",
+        "duration_ms",
+        "created_at",
+    ]
+    list_per_page = 50
+    copy_view_enabled = False
+
+
+class TierChangeViewSet(SnippetViewSet):
+    """Every member's tier moves: by the review, on an order, by a staff floor."""
+
+    model = TierChange
+    icon = "history"
+    menu_label = _("Tier changes")
+    index_view_class = LinkedIndexView
+    inspect_view_class = ShopInspectView
+    inspect_view_enabled = True
+    list_display = [
+        Column("member", label=_("Member"), accessor="member.number"),
+        "from_tier",
+        "to_tier",
+        "reason",
+        "occurred_at",
+        "order_number",
+        Column("acting_user", label=_("By"), accessor="acting_user"),
+    ]
+    list_filter = ["reason", "to_tier"]
+    list_per_page = 50
+    search_fields = ["member__number", "member__name", "order_number"]
+    search_backend_name = None
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return TierChange.objects.select_related(
+            "member", "from_tier", "to_tier", "acting_user"
+        ).order_by("-occurred_at", "-id")
+
+
+class TierHistoryGroup(SnippetViewSetGroup):
+    items = (TierReviewRunViewSet, TierChangeViewSet)
+    menu_icon = "history"
+    menu_label = _("Tier reviews")
+    menu_name = "tier-reviews"
+    menu_order = 205
+
+
+register_snippet(TierHistoryGroup)
 
 
 class LoyaltyGroup(SnippetViewSetGroup):

@@ -33,6 +33,9 @@ class TierReviewRun(models.Model):
         verbose_name = _("tier review")
         verbose_name_plural = _("tier reviews")
 
+    def __str__(self) -> str:
+        return _("Review of %(period)s") % {"period": self.period.isoformat()}
+
 
 class TierChange(AppendOnlyModel):
     """A member moved from one tier to another, and why."""
@@ -69,6 +72,10 @@ class TierChange(AppendOnlyModel):
             models.Index(fields=["member", "-occurred_at"], name="tier_change_history"),
             models.Index(fields=["occurred_at"], name="tier_change_flow"),
         ]
+
+    def __str__(self) -> str:
+        before = self.from_tier.display_name if self.from_tier else "–"
+        return f"{self.member.number}: {before} → {self.to_tier.display_name}"
 
 
 class MemberTierState(models.Model):

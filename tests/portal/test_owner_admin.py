@@ -254,9 +254,17 @@ def test_owner_translates_an_offer_into_english(client, owner_user, shop_home):
 def _row_makers():
     from decimal import Decimal
 
-    from loyalty.models import CouponTemplate, Package, TopUpBonusRule
+    from django.utils import timezone
+
+    from loyalty.models import CouponTemplate, Package, TierChange, TierReviewRun, TopUpBonusRule
     from membership.models import Member, ServiceCategory, Store, Tag
     from tests.factories import ServiceCategoryFactory, StoreFactory
+
+    def tier_change():
+        member = MemberFactory(tier=TierFactory())
+        return TierChange.objects.create(
+            member=member, from_tier=None, to_tier=member.tier, reason=TierChange.Reason.PROMOTION
+        )
 
     return {
         Tier: TierFactory,
@@ -273,6 +281,10 @@ def _row_makers():
         CouponTemplate: lambda: CouponTemplate.objects.create(
             name_zh="满 300 减 50", name_en="50 off 300", amount_off=Decimal("50")
         ),
+        TierReviewRun: lambda: TierReviewRun.objects.create(
+            period=timezone.localdate().replace(day=1), as_of=timezone.now(), reviewed=3
+        ),
+        TierChange: tier_change,
     }
 
 
@@ -302,7 +314,8 @@ def test_every_back_office_listing_opens_its_rows(client, owner_user):
         html = client.get(reverse(viewset.get_url_name("list"))).content.decode()
         link = first_row_link(html)
 
-        opens = "inspect" if model._meta.model_name == "member" else "edit"
+        view_only = {"member", "tierreviewrun", "tierchange"}
+        opens = "inspect" if model._meta.model_name in view_only else "edit"
         assert link == reverse(viewset.get_url_name(opens), args=[row.pk]), (model, link)
         assert client.get(link).status_code == 200, link
         assert 'class="actions"' in html, f"{model.__name__} rows have no action menu"
