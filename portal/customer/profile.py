@@ -7,11 +7,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from loyalty.selectors.tier_history import member_tier_changes
 from membership.selectors.profile import member_profile_for_user, service_categories_for_profile
 from membership.services.profile import member_update_profile
 from portal.accounts.selectors import login_identities
 
 from .forms import ProfileForm
+
+PROFILE_TIER_CHANGES = 5  # the rest on the tier page, paginated
 
 
 @require_http_methods(["GET", "POST"])
@@ -39,5 +42,10 @@ def profile(request):
     return render(
         request,
         "portal/customer/profile.html",
-        {"member": member, "logins": login_identities(user=member.user), "form": form},
+        {
+            "member": member,
+            "logins": login_identities(user=member.user),
+            "form": form,
+            "tier_changes": list(member_tier_changes(member)[:PROFILE_TIER_CHANGES]),
+        },
     )

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from loyalty.models import MemberTierState
+from loyalty.models import MemberTierState, TierChange
 from loyalty.selectors.tier_outlook import member_tier_outlook
 from loyalty.services.tier_review import tier_review_run
 from portal.tier_words import tier_explanation
@@ -193,3 +193,29 @@ def test_dashboard_tier_page_and_counter_panel_show_the_same_headline(client, ti
     assert headline in dashboard and headline in tier_page
     assert headline in panel.content.decode()
     assert "What keeps Core" in tier_page and "What reaches Seed" in tier_page
+
+
+def test_tier_history_on_the_archive_briefly_and_on_the_tier_page_paginated(client, tiers):
+    basic, core, _seed = tiers
+    member = MemberFactory(tier=core)
+    TierChange.objects.bulk_create(
+        TierChange(
+            member=member,
+            from_tier=(core, basic)[n % 2],
+            to_tier=(basic, core)[n % 2],
+            reason=(TierChange.Reason.DEMOTION, TierChange.Reason.PROMOTION)[n % 2],
+            occurred_at=NOW - timedelta(days=31 * (25 - n)),
+        )
+        for n in range(25)
+    )
+    client.force_login(member.user)
+
+    profile = client.get(reverse("customer:profile")).content.decode()
+    first = client.get(reverse("customer:tier")).content.decode()
+    second = client.get(reverse("customer:tier") + "?page=2").content.decode()
+    dashboard = client.get(reverse("customer:dashboard")).content.decode()
+
+    assert profile.count('data-testid="tier-change"') == 5
+    assert first.count('data-testid="tier-change"') == 20
+    assert second.count('data-testid="tier-change"') == 5
+    assert 'data-testid="last-tier-change"' in dashboard and "Core → Basic" in dashboard
