@@ -3,6 +3,8 @@
 from babel.numbers import get_currency_precision
 from django.conf import settings
 
+from loyalty.models import LoyaltySettings
+
 
 def currency() -> str:
     return settings.PORTAL_CURRENCY
@@ -13,9 +15,7 @@ def currency_places(code: str | None = None) -> int:
     return min(2, get_currency_precision(code or currency()))
 
 
-def loyalty_settings():
-    from loyalty.models import LoyaltySettings
-
+def loyalty_settings() -> LoyaltySettings:
     return LoyaltySettings.load()
 
 

@@ -5,6 +5,9 @@
 wallet and points services; ``order_refund`` / ``order_void`` undo all of it. Each staff
 action writes an audit row.
 
+These are flows (the layer above the single-ledger services, see loyalty.flows): they lock
+the member row first, then let each ledger service lock its own accounts.
+
 How an order is priced:
 1. subtotal = the lines;
 2. a package entitlement covers items of its category (their unit price × uses);
@@ -33,12 +36,11 @@ from loyalty.models import (
     EntryKind,
     MemberCoupon,
     PointsEntry,
-    TopUpMethod,
     WalletAccount,
     WalletEntry,
 )
 from membership.limits import order_amount_check
-from membership.models import Member, Order, StaffAction, Store, User
+from membership.models import Member, Order, Store, User
 from membership.selectors.orders import order_by_key
 from membership.selectors.roles import user_role_flags
 from membership.services.audit import audit_record
@@ -55,12 +57,11 @@ from .coupons import coupon_redeem, coupon_release
 from .packages import package_consume, package_consume_reverse
 from .points import points_earn, points_for_purchase, points_reverse
 from .tier_review import tier_promote_on_order
-from .wallet import WalletTopUpResult, wallet_pay, wallet_refund, wallet_top_up
+from .wallet import wallet_pay, wallet_refund
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 ORDER_SOURCE = "order"
-COUNTER_TOP_UP_METHODS = (TopUpMethod.CASH, TopUpMethod.CARD_TERMINAL)
 
 
 @dataclass(frozen=True)
@@ -537,46 +538,3 @@ def order_void(*, order: Order, reason: str, acting_user: User) -> Order:
             _("Only an order from today can be voided; refund it instead."), code="too_late"
         )
     return _cancel(order=order, status=Order.Status.VOIDED, reason=reason, acting_user=acting_user)
-
-
-@transaction.atomic
-def counter_top_up(
-    *,
-    member: Member,
-    amount: Decimal,
-    method: str,
-    acting_user: User,
-    idempotency_key: str,
-) -> WalletTopUpResult:
-    """Top up at the counter (cash or card terminal) with the usual bonus rules, audited."""
-    if method not in COUNTER_TOP_UP_METHODS:
-        raise ValidationError(
-            {"method": _("At the counter, choose cash or the card terminal.")}, code="method"
-        )
-    result = wallet_top_up(
-        member=member,
-        amount=amount,
-        method=method,
-        idempotency_key=require_key(idempotency_key),
-        acting_user=acting_user,
-        source_type="counter",
-        source_id=str(acting_user.pk),
-    )
-    if StaffAction.objects.filter(
-        action="wallet.top_up", object_type="wallet_entry", object_id=str(result.entry.pk)
-    ).exists():
-        return result  # a retry of the same top-up: already recorded
-    audit_record(
-        actor=acting_user,
-        action="wallet.top_up",
-        member=member,
-        obj=result.entry,
-        object_type="wallet_entry",
-        details={
-            "amount": str(result.entry.principal_amount),
-            "bonus": str(result.bonus),
-            "method": method,
-            "package": result.member_package.pk if result.member_package else None,
-        },
-    )
-    return result

@@ -1,6 +1,9 @@
-"""Prepaid service packages: grant, buy, consume one by one, give back, withdraw."""
+"""Prepaid service packages: grant, consume one by one, give back, withdraw.
 
-from dataclasses import dataclass
+A single-ledger service: it writes entitlement entries only. Buying a package with stored
+value is a flow over two ledgers (loyalty.flows.package_sale).
+"""
+
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -125,53 +128,6 @@ def package_grant(
     return member_package
 
 
-@dataclass(frozen=True)
-class PackagePurchaseResult:
-    member_package: MemberPackage
-    payment: object | None  # WalletPaymentResult when paid from stored value
-
-
-@transaction.atomic
-def package_purchase(
-    *,
-    member: Member,
-    package: Package,
-    idempotency_key: str,
-    pay_from_wallet: bool = True,
-    acting_user=None,
-) -> PackagePurchaseResult:
-    """Buy a package: paid from stored value (with the tier's discount) or at the counter."""
-    from .wallet import wallet_pay
-
-    key = require_key(idempotency_key)
-    if not package.is_active:
-        raise ValidationError(_("This package is no longer on sale."), code="inactive")
-    if not pay_from_wallet and acting_user is None:
-        raise ValidationError(
-            _("Only staff can record a package paid at the counter."), code="staff"
-        )
-    payment = None
-    if pay_from_wallet and package.price > 0:
-        payment = wallet_pay(
-            member=member,
-            amount=package.price,
-            idempotency_key=f"{key}:pay",
-            source_type="package",
-            source_id=str(package.pk),
-            acting_user=acting_user,
-            reason=_("Package %(name)s") % {"name": package.display_name},
-        )
-    member_package = package_grant(
-        member=member,
-        package=package,
-        idempotency_key=key,
-        source_type="package_purchase",
-        source_id=str(package.pk),
-        acting_user=acting_user,
-    )
-    return PackagePurchaseResult(member_package=member_package, payment=payment)
-
-
 @transaction.atomic
 def package_consume(
     *,
@@ -280,7 +236,6 @@ def package_revoke(
 
 __all__ = [
     "package_grant",
-    "package_purchase",
     "package_consume",
     "package_consume_reverse",
     "package_revoke",

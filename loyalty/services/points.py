@@ -2,6 +2,9 @@
 
 Earned points form lots (positive entries with their expiry). Spending entries record which
 lots they took from (PointsAllocation), soonest-to-expire first.
+
+A single-ledger service: texting members about expiring points is queued by the points
+expiry flow (loyalty.flows.points_expiry), not here.
 """
 
 from datetime import datetime
@@ -307,18 +310,14 @@ def points_expire_due(*, now: datetime | None = None) -> int:
     return total
 
 
-def points_warn_expiring(*, now: datetime | None = None) -> int:
-    """Record a warning for each lot expiring within the owner's warning window.
-
-    Members see these on their points page; those who agreed to SMS also get one text
-    per run, sent after the transaction commits. Returns the number of members warned.
-    """
-    from loyalty.tasks import send_points_expiry_sms
-
-    now = now or timezone.now()
+def points_expiry_warnings_due(
+    *, now: datetime
+) -> list[tuple[Member, list[tuple[PointsEntry, int]]]]:
+    """Each member with lots that expire within the owner's warning window and have no
+    warning yet, with the points left in each lot (none when the owner turned warnings off)."""
     days = loyalty_settings().points_warning_days
     if not days:
-        return 0
+        return []
     horizon = now + timezone.timedelta(days=days)
     lots = (
         PointsEntry.objects.filter(
@@ -332,25 +331,28 @@ def points_warn_expiring(*, now: datetime | None = None) -> int:
     by_member: dict[int, list[tuple[PointsEntry, int]]] = {}
     for lot in lots:
         by_member.setdefault(lot.account.member_id, []).append((lot, lot.amount - lot.used))
-    for member_id, member_lots in by_member.items():
-        member = member_lots[0][0].account.member
-        with transaction.atomic():
-            created = [
-                PointsExpiryWarning.objects.get_or_create(
-                    lot=lot,
-                    defaults={
-                        "points": left,
-                        "by_sms": member.consent_marketing_sms,
-                        "created_at": now,
-                    },
-                )
-                for lot, left in member_lots
-            ]
-            if member.consent_marketing_sms and any(was_new for _w, was_new in created):
-                transaction.on_commit(
-                    lambda mid=member_id: send_points_expiry_sms.enqueue(member_id=mid)
-                )
-    return len(by_member)
+    return [(member_lots[0][0].account.member, member_lots) for member_lots in by_member.values()]
+
+
+@transaction.atomic
+def points_expiry_warn(
+    *, member: Member, lots: list[tuple[PointsEntry, int]], now: datetime
+) -> bool:
+    """Record a warning for each of these lots of the member's (once per lot); members see
+    them on their points page. True when a new one was written for a member who agreed to
+    SMS: a text is due (the points expiry flow queues it after commit)."""
+    created = [
+        PointsExpiryWarning.objects.get_or_create(
+            lot=lot,
+            defaults={
+                "points": left,
+                "by_sms": member.consent_marketing_sms,
+                "created_at": now,
+            },
+        )
+        for lot, left in lots
+    ]
+    return member.consent_marketing_sms and any(was_new for _w, was_new in created)
 
 
 __all__ = [
@@ -358,6 +360,7 @@ __all__ = [
     "points_redeem",
     "points_reverse",
     "points_expire_due",
-    "points_warn_expiring",
+    "points_expiry_warnings_due",
+    "points_expiry_warn",
     "points_for_purchase",
 ]

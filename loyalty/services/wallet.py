@@ -3,6 +3,11 @@
 The wallet keeps principal (money paid in) and bonus (given by the shop) apart. Payments
 take from both in proportion to what is held; refunding a top-up takes back its bonus in
 proportion to the principal refunded.
+
+A single-ledger service: it writes wallet entries only. A bonus rule may also give a
+package; granting it (and withdrawing it when the top-up is refunded) is the top-up flow's
+job, in loyalty.flows.top_up, which calls this module and the packages service in the one
+lock order.
 """
 
 from dataclasses import dataclass
@@ -21,7 +26,6 @@ from loyalty.engine import ledger as engine
 from loyalty.lock_objects import lock_wallet_account
 from loyalty.models import (
     EntryKind,
-    MemberPackage,
     TopUpBonusRule,
     TopUpMethod,
     WalletAccount,
@@ -39,7 +43,18 @@ ZERO = Decimal("0.00")
 class WalletTopUpResult:
     entry: WalletEntry
     bonus: Decimal
-    member_package: MemberPackage | None
+    # The package the chosen bonus rule also gives (granted by the top-up flow, not here).
+    bonus_package_id: int | None
+    # True when the key was used before: `entry` is the one written then, nothing new was.
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class WalletTopUpRefundResult:
+    entry: WalletEntry
+    # This call paid back the last of the top-up's money (False on a retry, which writes
+    # nothing): the moment the top-up flow withdraws a package the top-up granted.
+    completes_refund: bool
 
 
 @dataclass(frozen=True)
@@ -147,20 +162,19 @@ def wallet_top_up(
     reason: str = "",
     now: datetime | None = None,
 ) -> WalletTopUpResult:
-    """Add money to the wallet, with the owner's top-up bonus (money and/or a package)."""
-    from .packages import package_grant
+    """Add money to the wallet with the owner's top-up bonus money.
 
+    The result names the package the bonus rule also gives, if any; this service does not
+    grant it (``loyalty.flows.top_up.top_up_with_bonus`` does).
+    """
     key = require_key(idempotency_key)
     if method not in TopUpMethod.values:
         raise ValidationError({"method": _("Choose how the top-up was paid.")}, code="method")
     amount = validate_top_up_amount(amount)
     account = lock_wallet_account(member.pk)
-    package_key = f"{key}:package"
     if entry := existing_entry(WalletEntry, key=key, account=account, kinds=(EntryKind.TOP_UP,)):
         return WalletTopUpResult(
-            entry=entry,
-            bonus=entry.bonus_amount,
-            member_package=MemberPackage.objects.filter(idempotency_key=package_key).first(),
+            entry=entry, bonus=entry.bonus_amount, bonus_package_id=None, replayed=True
         )
     rule = top_up_bonus_preview(amount=amount)
     bonus = rule.bonus_amount if rule else ZERO
@@ -186,20 +200,12 @@ def wallet_top_up(
         source_id=entry.pk,
         data={"amount": str(amount), "bonus": str(bonus), "method": method},
     )
-    member_package = None
-    if rule and rule.package_id:
-        from loyalty.models import Package
-
-        member_package = package_grant(
-            member=member,
-            package=Package.objects.get(pk=rule.package_id),
-            idempotency_key=package_key,
-            source_type="wallet_top_up",
-            source_id=str(entry.pk),
-            acting_user=acting_user,
-            now=now,
-        )
-    return WalletTopUpResult(entry=entry, bonus=bonus, member_package=member_package)
+    return WalletTopUpResult(
+        entry=entry,
+        bonus=bonus,
+        bonus_package_id=rule.package_id if rule else None,
+        replayed=False,
+    )
 
 
 @transaction.atomic
@@ -322,19 +328,17 @@ def wallet_top_up_refund(
     acting_user=None,
     amount: Decimal | None = None,
     reason: str = "",
-) -> WalletEntry:
+) -> WalletTopUpRefundResult:
     """Pay back (all or `amount` of) a top-up's money and take back its bonus in proportion.
 
     Bonus the member has already spent is deducted from the principal instead. The entry's
-    `list_amount` is the money paid back to the member. Refunding a top-up in full also
-    withdraws the unused part of a package it granted.
+    `list_amount` is the money paid back to the member. A package the top-up granted is
+    withdrawn by the top-up flow (``loyalty.flows.top_up.top_up_refund``), not here.
     """
-    from .packages import package_revoke
-
     key = require_key(idempotency_key)
     account = lock_wallet_account(top_up_entry.account.member_id)
     if entry := existing_entry(WalletEntry, key=key, account=account, kinds=(EntryKind.REVERSAL,)):
-        return entry
+        return WalletTopUpRefundResult(entry=entry, completes_refund=False)
     top_up = WalletEntry.objects.get(pk=top_up_entry.pk)
     if top_up.kind != EntryKind.TOP_UP:
         raise ValidationError(_("Only a top-up can be refunded here."), code="kind")
@@ -386,14 +390,6 @@ def wallet_top_up_refund(
         reverses=top_up,
         list_amount=wanted,
     )
-    if paid_back + wanted == top_up.principal_amount:
-        granted = MemberPackage.objects.filter(
-            idempotency_key=f"{top_up.idempotency_key}:package"
-        ).first()
-        if granted is not None:
-            package_revoke(
-                member_package=granted,
-                idempotency_key=f"{key}:package",
-                acting_user=acting_user,
-            )
-    return entry
+    return WalletTopUpRefundResult(
+        entry=entry, completes_refund=paid_back + wanted == top_up.principal_amount
+    )

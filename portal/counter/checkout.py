@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from loyalty.flows.top_up import counter_top_up
 from loyalty.selectors.coupons import coupons_usable_for_member
 from loyalty.selectors.packages import packages_for_member
 from loyalty.selectors.wallet import wallet_balance, wallet_balance_after_order
@@ -22,7 +23,6 @@ from loyalty.services.checkout import (
     checkout_order,
     checkout_price,
     checkout_quote,
-    counter_top_up,
     order_can_cancel,
     order_can_void,
     order_refund,

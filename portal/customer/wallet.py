@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from loyalty.conf import stripe_enabled
+from loyalty.flows.package_sale import package_purchase
 from loyalty.selectors.dashboard import member_summary
 from loyalty.selectors.packages import packages_for_member, packages_on_sale
 from loyalty.selectors.points import points_expiring, points_history
 from loyalty.selectors.topups import top_up_offers
 from loyalty.selectors.wallet import wallet_history
-from loyalty.services.packages import package_purchase
 
 PAGE_SIZE = 20
 

@@ -8,8 +8,8 @@ import stripe
 from django.conf import settings
 
 from loyalty.conf import loyalty_settings
+from loyalty.flows.online_topup import to_minor_units
 from loyalty.models import OnlineTopUp
-from loyalty.services.online_topup import to_minor_units
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from loyalty.conf import stripe_enabled
-from loyalty.models import OnlineTopUp
-from loyalty.services.online_topup import (
+from loyalty.flows.online_topup import (
     online_top_up_attach_session,
     online_top_up_begin,
     stripe_event_handle,
 )
+from loyalty.models import OnlineTopUp
 from membership.models import Member
 
 from .stripe_gateway import MalformedEvent, checkout_session_create, webhook_event

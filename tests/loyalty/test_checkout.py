@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from loyalty.flows.top_up import counter_top_up
 from loyalty.models import (
     CouponTemplate,
     Entitlement,
@@ -22,7 +23,6 @@ from loyalty.services.checkout import (
     PaymentSplit,
     checkout_order,
     checkout_quote,
-    counter_top_up,
     order_refund,
     order_void,
 )

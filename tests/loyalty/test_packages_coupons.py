@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from loyalty.flows.package_sale import package_purchase
 from loyalty.models import (
     CouponEvent,
     CouponTemplate,
@@ -20,7 +21,6 @@ from loyalty.services.packages import (
     package_consume,
     package_consume_reverse,
     package_grant,
-    package_purchase,
 )
 from loyalty.services.wallet import wallet_top_up
 from tests.factories import MemberFactory, ServiceCategoryFactory, StaffFactory, TierFactory

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from loyalty.engine.ledger import points_expiry
+from loyalty.flows.points_expiry import points_warn_expiring
 from loyalty.models import LoyaltySettings, PointsAccount, PointsEntry, PointsExpiryWarning
 from loyalty.selectors.points import points_expiring_soon
 from loyalty.services.points import (
@@ -15,7 +16,6 @@ from loyalty.services.points import (
     points_expire_due,
     points_redeem,
     points_reverse,
-    points_warn_expiring,
 )
 from membership import sms
 from tests.factories import MemberFactory, TierFactory

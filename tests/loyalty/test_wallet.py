@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from loyalty.flows.top_up import top_up_refund, top_up_with_bonus
 from loyalty.models import (
     Entitlement,
     LoyaltySettings,
@@ -65,10 +66,10 @@ def test_top_up_of_500_grants_a_package_of_three_shoe_cleanings():
     TopUpBonusRule.objects.create(name="500 → shoes", min_amount=Decimal("500"), package=package)
     member = MemberFactory()
 
-    result = wallet_top_up(
+    result = top_up_with_bonus(
         member=member, amount="500", method="card_terminal", idempotency_key="t500"
     )
-    retry = wallet_top_up(
+    retry = top_up_with_bonus(
         member=member, amount="500", method="card_terminal", idempotency_key="t500"
     )
 
@@ -146,6 +147,34 @@ def test_refunding_a_payment_gives_back_principal_and_bonus_in_the_paid_shares()
     assert_ledger_consistent(wallet)
 
 
+def test_the_wallet_alone_credits_the_bonus_money_and_leaves_the_package_to_the_flow():
+    shoes = ServiceCategoryFactory()
+    package = Package.objects.create(code="p", name_zh="包", price=Decimal("0"))
+    PackageItem.objects.create(package=package, category=shoes, quantity=3)
+    TopUpBonusRule.objects.create(
+        name="500", min_amount=Decimal("500"), bonus_amount=Decimal("50"), package=package
+    )
+    member = MemberFactory()
+
+    first = wallet_top_up(member=member, amount="500", method="cash", idempotency_key="t")
+    retry = wallet_top_up(member=member, amount="500", method="cash", idempotency_key="t")
+
+    assert (first.bonus, first.bonus_package_id, first.replayed) == (
+        Decimal("50"),
+        package.pk,
+        False,
+    )
+    assert (retry.entry, retry.bonus_package_id, retry.replayed) == (first.entry, None, True)
+    assert not MemberPackage.objects.exists()
+    assert _wallet(member).balance == Decimal("550.00")
+    half = wallet_top_up_refund(top_up_entry=first.entry, amount="250", idempotency_key="r1")
+    rest = wallet_top_up_refund(top_up_entry=first.entry, idempotency_key="r2")
+    rest_again = wallet_top_up_refund(top_up_entry=first.entry, idempotency_key="r2")
+    assert [r.completes_refund for r in (half, rest, rest_again)] == [False, True, False]
+    assert rest_again.entry == rest.entry
+    assert_ledger_consistent(_wallet(member))
+
+
 def test_top_up_refund_takes_back_bonus_in_proportion():
     member = MemberFactory()
     TopUpBonusRule.objects.create(
@@ -153,14 +182,14 @@ def test_top_up_refund_takes_back_bonus_in_proportion():
     )
     top_up = wallet_top_up(member=member, amount="100", method="cash", idempotency_key="t").entry
 
-    half = wallet_top_up_refund(top_up_entry=top_up, amount="50", idempotency_key="tr1")
+    half = wallet_top_up_refund(top_up_entry=top_up, amount="50", idempotency_key="tr1").entry
 
     assert (half.principal_amount, half.bonus_amount, half.list_amount) == (
         Decimal("-50.00"),
         Decimal("-10.00"),
         Decimal("50.00"),
     )
-    rest = wallet_top_up_refund(top_up_entry=top_up, idempotency_key="tr2")
+    rest = wallet_top_up_refund(top_up_entry=top_up, idempotency_key="tr2").entry
     assert (rest.principal_amount, rest.bonus_amount) == (Decimal("-50.00"), Decimal("-10.00"))
     assert _wallet(member).balance == Decimal("0.00")
     assert_ledger_consistent(_wallet(member))
@@ -176,7 +205,7 @@ def test_top_up_refund_deducts_bonus_already_spent_from_the_money_paid_back():
 
     with pytest.raises(ValidationError, match="left in the wallet to refund"):
         wallet_top_up_refund(top_up_entry=top_up, idempotency_key="tr")
-    entry = wallet_top_up_refund(top_up_entry=top_up, amount="40", idempotency_key="tr2")
+    entry = wallet_top_up_refund(top_up_entry=top_up, amount="40", idempotency_key="tr2").entry
 
     # bonus due 8, only 10 bonus held → 8 from bonus; 40 paid back from principal
     assert (entry.principal_amount, entry.bonus_amount) == (Decimal("-40.00"), Decimal("-8.00"))
@@ -189,9 +218,11 @@ def test_full_top_up_refund_withdraws_the_unused_bonus_package():
     PackageItem.objects.create(package=package, category=shoes, quantity=3)
     TopUpBonusRule.objects.create(name="500", min_amount=Decimal("500"), package=package)
     member = MemberFactory()
-    top_up = wallet_top_up(member=member, amount="500", method="cash", idempotency_key="t").entry
+    top_up = top_up_with_bonus(
+        member=member, amount="500", method="cash", idempotency_key="t"
+    ).entry
 
-    wallet_top_up_refund(top_up_entry=top_up, idempotency_key="tr")
+    top_up_refund(top_up_entry=top_up, idempotency_key="tr")
 
     entitlement = Entitlement.objects.get(member=member)
     assert entitlement.remaining == 0

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from loyalty.services.points import points_expire_due, points_warn_expiring
+from loyalty.flows.points_expiry import points_warn_expiring
+from loyalty.services.points import points_expire_due
 
 
 class Command(BaseCommand):

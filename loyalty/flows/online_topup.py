@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loyalty.conf import currency, currency_places, loyalty_settings, stripe_enabled
+from loyalty.flows.top_up import top_up_refund, top_up_with_bonus
 from loyalty.lock_objects import lock_member
 from loyalty.models import OnlineTopUp, StripeEvent, TopUpMethod
+from loyalty.services.wallet import validate_top_up_amount
 from membership.models import Member
-
-from .wallet import validate_top_up_amount, wallet_top_up, wallet_top_up_refund
 
 
 def to_minor_units(amount: Decimal, code: str) -> int:
@@ -129,7 +129,7 @@ def stripe_event_handle(*, event: dict) -> str:
             top_up.amount, code
         ):
             return _finish(record, "amount_mismatch")
-        result = wallet_top_up(
+        result = top_up_with_bonus(
             member=top_up.member,
             amount=top_up.amount,
             method=TopUpMethod.ONLINE,
@@ -173,7 +173,7 @@ def stripe_event_handle(*, event: dict) -> str:
             return _finish(record, "already_refunded")
         outcome = "refunded"
         try:
-            wallet_top_up_refund(
+            top_up_refund(
                 top_up_entry=top_up.wallet_entry,
                 amount=delta,
                 idempotency_key=f"stripe-refund:{payment_intent}:{refunded_total}",
