@@ -18,8 +18,8 @@ from loyalty.engine.tier_review import (
     Rule,
     TierDecision,
     TierState,
+    hold_end,
     review_decision,
-    shift_forward,
     tier_progress,
     visits_progress,
 )
@@ -93,9 +93,8 @@ def tier_outlook(
         policy = policies.get(current.key, MovementPolicy())
         visits = visits_progress(stats_at_review, policy)
         keep = tier_progress(current, stats_at_review) + ((visits,) if visits else ())
-        if policy.hold_months and state.since is not None:
-            until = shift_forward(state.since, policy.hold_months)
-            held_until = until if review_at < until else None
+        until = hold_end(state, policy, review_at)
+        held_until = until if until is not None and review_at < until else None
     floor_covers = state.floor is not None and (
         state.floor_until is None or review_at < state.floor_until
     )

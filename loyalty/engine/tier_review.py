@@ -91,10 +91,19 @@ def _floor_active(state: TierState, as_of: datetime) -> bool:
     return state.floor is not None and (state.floor_until is None or as_of < state.floor_until)
 
 
-def _held(state: TierState, policy: MovementPolicy, as_of: datetime) -> bool:
+def hold_end(state: TierState, policy: MovementPolicy, as_of: datetime) -> datetime | None:
+    """When the hold on the member's tier ends (None: no hold). Months are counted on the
+    shop's calendar, the time zone of `as_of` (a database gives `since` in UTC, where
+    1 October 00:00 in Shanghai is 30 September)."""
     if not policy.hold_months or state.since is None:
-        return False
-    return as_of < shift_forward(state.since, policy.hold_months)
+        return None
+    since = state.since.astimezone(as_of.tzinfo) if as_of.tzinfo else state.since
+    return shift_forward(since, policy.hold_months)
+
+
+def _held(state: TierState, policy: MovementPolicy, as_of: datetime) -> bool:
+    end = hold_end(state, policy, as_of)
+    return end is not None and as_of < end
 
 
 def shift_forward(moment: datetime, months: int) -> datetime:
