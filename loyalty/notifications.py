@@ -36,3 +36,21 @@ def send_points_expiry_sms(*, member_id: int) -> bool:
         }
     send_sms(str(member.user.phone), body)
     return True
+
+
+@task
+def send_tier_warning_sms(*, member_id: int, review: str) -> bool:
+    """Text a member who agreed to SMS that the review on `review` (ISO date) will move them
+    down unless they order more before it."""
+    member = Member.objects.select_related("user", "tier").filter(pk=member_id).first()
+    if member is None or member.tier is None:
+        return False
+    if not member.consent_marketing_sms or not member.user.phone:
+        return False
+    with override(settings.LANGUAGE_CODE):
+        body = _(
+            "Your %(tier)s status is reviewed on %(date)s and will move down unless you order "
+            "more before then. Your membership page shows what keeps it."
+        ) % {"tier": member.tier.display_name, "date": review}
+    send_sms(str(member.user.phone), body)
+    return True

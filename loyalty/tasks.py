@@ -12,6 +12,7 @@ from django.tasks import task
 from loyalty.flows.points_expiry import points_warn_expiring
 from loyalty.services.points import points_expire_due
 from loyalty.services.tier_review import current_period_start, tier_review_run
+from loyalty.services.tier_warnings import tier_warnings_send
 
 
 @cron("5 0 1 * *")  # 00:05 on the first of every month
@@ -30,3 +31,10 @@ def run_tier_review() -> dict:
 @task
 def run_points_expiry() -> dict:
     return {"expired_points": points_expire_due(), "members_warned": points_warn_expiring()}
+
+
+@cron("0 10 * * *")  # every day at 10:00, a decent hour for a text
+@task
+def run_tier_warnings() -> dict:
+    """Text members the next review will move down, from the owner's days before it."""
+    return {"members_texted": tier_warnings_send()}

@@ -5,13 +5,13 @@ written), from the owner's number of days before it. Each member is texted at mo
 review, and only if they agreed to texts; the dashboard shows the warning to everyone.
 """
 
-from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
 
 from loyalty.engine.tier_review import Rule
 from loyalty.models import MemberTierState
+from loyalty.notifications import send_tier_warning_sms
 from loyalty.selectors.tier_outlook import next_review_at, tier_warning_due
 from loyalty.services.tier_review import tier_review_run
 from membership.models import Member
@@ -19,12 +19,9 @@ from membership.models import Member
 _DOWN = (Rule.DEMOTION, Rule.HOLD_EXPIRED)
 
 
-def tier_warnings_send(
-    *, now: datetime | None = None, queue: Callable[[int], None] | None = None
-) -> int:
+def tier_warnings_send(*, now: datetime | None = None) -> int:
     """Queue one SMS per member the next review will move down (who consented and was not
-    yet told for that review); returns how many were queued. `queue(member_id)` sends one
-    (the scheduled task passes the SMS task's enqueue)."""
+    yet told for that review), after commit; returns how many were queued."""
     review_at = next_review_at(now)
     if not tier_warning_due(review_at, now=now):
         return 0
@@ -61,7 +58,11 @@ def tier_warnings_send(
                 if pk not in existing
             ]
         )
-        if queue is not None:
-            for member_id in to_tell:
-                transaction.on_commit(lambda member_id=member_id: queue(member_id))
+        review = period.isoformat()
+        for member_id in to_tell:
+            transaction.on_commit(
+                lambda member_id=member_id: send_tier_warning_sms.enqueue(
+                    member_id=member_id, review=review
+                )
+            )
     return len(to_tell)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from loyalty.conf import loyalty_settings
 from loyalty.models import MemberTierState
 from loyalty.services.tier_warnings import tier_warnings_send
+from membership import sms
 from tests.factories import MemberFactory, OrderFactory, TierFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,32 +38,36 @@ def core_member(core, spent: str, *, consent=True):
     return member
 
 
-def send(now):
-    queued = []
-    count = tier_warnings_send(now=now, queue=queued.append)
-    return count, queued
+@pytest.fixture
+def send(django_capture_on_commit_callbacks):
+    """(members queued, the texts sent): queued after commit, and tasks run at once here."""
+
+    def run(now):
+        sms.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            count = tier_warnings_send(now=now)
+        return count, [message.to for message in sms.outbox]
+
+    return run
 
 
-def test_members_moving_down_who_agreed_to_texts_are_queued_once_per_review(
-    tiers, django_capture_on_commit_callbacks
-):
+def test_members_moving_down_who_agreed_to_texts_are_queued_once_per_review(tiers, send):
     _basic, core = tiers
     falling = core_member(core, "580")
     silent = core_member(core, "580", consent=False)
     keeping = core_member(core, "1000")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        count, queued = send(SIX_DAYS_BEFORE)
+    count, queued = send(SIX_DAYS_BEFORE)
 
-    assert (count, queued) == (1, [falling.pk])
+    assert (count, queued) == (1, [str(falling.user.phone)])
+    assert "2027-04-01" in sms.outbox[0].body and "move down" in sms.outbox[0].body
     state = MemberTierState.objects.get(member=falling)
     assert state.demotion_notice_for == REVIEW.date()
     assert not MemberTierState.objects.filter(member__in=[silent, keeping]).exists()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert send(SIX_DAYS_BEFORE + timedelta(days=1)) == (0, [])  # told already
+    assert send(SIX_DAYS_BEFORE + timedelta(days=1)) == (0, [])  # told already
 
 
-def test_nobody_is_told_before_the_owners_days_or_when_the_owner_turned_it_off(tiers):
+def test_nobody_is_told_before_the_owners_days_or_when_the_owner_turned_it_off(tiers, send):
     _basic, core = tiers
     core_member(core, "580")
 
