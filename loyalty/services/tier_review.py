@@ -1,8 +1,11 @@
 """The monthly tier review: every member's decision from the pure engine, written set-based.
 
-A fixed number of queries whatever the number of members (plus one UPDATE per batch of
-moved members and one INSERT per batch of history rows). A second run of the same period
-writes nothing; a dry run writes nothing and reports exactly the moves the real run makes.
+A fixed number of queries whatever the number of members (plus, per batch of moved members,
+one SELECT that locks them, one UPDATE per pair of tiers moved between and one INSERT of
+history rows). Decisions are written compare-and-set: a member promoted on an order or
+floored by staff after the review decided keeps that move. A second run of the same period
+writes nothing; a dry run writes nothing and reports the moves the real run makes (unless a
+member moves in between).
 """
 
 import time
@@ -125,14 +128,65 @@ def _decide_all(as_of: datetime) -> tuple[Counter, list[TierMove], set[int], set
     return counts, moves, warn, unwarn
 
 
-def _write(run: TierReviewRun, moves: list[TierMove], warn: set[int], unwarn: set[int]) -> None:
+def _still_stands(move: TierMove, tier_id: int | None, floor, ranks: dict, as_of) -> bool:
+    """Whether a decision taken earlier in the run still holds for the member as they are now
+    (locked): in the tier it was based on, and not below a floor staff set since (nor lifting
+    to a floor staff removed or changed since)."""
+    if tier_id != move.from_tier_id:
+        return False  # moved meanwhile (promoted on an order, lifted by a floor)
+    if move.to_tier_id not in ranks:
+        return False  # the owner deleted the tier meanwhile
+    floor_tier_id, floor_until = floor or (None, None)
+    active = floor_tier_id is not None and (floor_until is None or as_of < floor_until)
+    if move.rule == Rule.FLOOR:
+        return active and floor_tier_id == move.to_tier_id
+    return not active or ranks[move.to_tier_id] >= ranks.get(floor_tier_id, 0)
+
+
+def _apply_moves(moves: list[TierMove], as_of: datetime) -> list[TierMove]:
+    """Write the moves that still stand, compare-and-set; return them (in the given order).
+
+    Members are locked in id order (the lock order's step 1, as every flow that moves a
+    tier: the promotion on an order and a staff floor), then their tier and floor are read
+    again: a member promoted or floored since the decision keeps what they have now. The
+    UPDATE also only matches rows still in the tier the decision was based on.
+    """
+    ranks = dict(Tier.objects.values_list("pk", "rank"))
+    applied: set[TierMove] = set()
+    for batch in batched(sorted(moves, key=lambda m: m.member_id), _BATCH):
+        ids = [m.member_id for m in batch]
+        tiers_now = dict(
+            Member.objects.select_for_update(no_key=True)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", "tier_id")
+        )
+        floors = {
+            member_id: (tier_id, until)
+            for member_id, tier_id, until in MemberTierState.objects.filter(
+                member_id__in=ids, floor_tier__isnull=False
+            ).values_list("member_id", "floor_tier_id", "floor_until")
+        }
+        groups: dict[tuple[int | None, int], list[int]] = {}
+        for move in batch:
+            if move.member_id in tiers_now and _still_stands(
+                move, tiers_now[move.member_id], floors.get(move.member_id), ranks, as_of
+            ):
+                groups.setdefault((move.from_tier_id, move.to_tier_id), []).append(move.member_id)
+                applied.add(move)
+        for (from_tier_id, to_tier_id), member_ids in groups.items():
+            Member.objects.filter(pk__in=member_ids, tier_id=from_tier_id).update(
+                tier_id=to_tier_id, tier_since=as_of
+            )
+    return [move for move in moves if move in applied]
+
+
+def _write(
+    run: TierReviewRun, moves: list[TierMove], warn: set[int], unwarn: set[int]
+) -> list[TierMove]:
+    """Write the run's decisions; return the moves actually made (see `_apply_moves`)."""
     as_of = run.as_of
-    by_target: dict[int, list[int]] = {}
-    for move in moves:
-        by_target.setdefault(move.to_tier_id, []).append(move.member_id)
-    for tier_id, member_ids in by_target.items():
-        for batch in batched(member_ids, _BATCH):
-            Member.objects.filter(pk__in=batch).update(tier_id=tier_id, tier_since=as_of)
+    moves = _apply_moves(moves, as_of)
     codes = dict(Tier.objects.values_list("pk", "code"))
     for batch in batched(moves, _BATCH):
         TierChange.objects.bulk_create(
@@ -163,17 +217,17 @@ def _write(run: TierReviewRun, moves: list[TierMove], warn: set[int], unwarn: se
                 for m in batch
             ]
         )
-    existing = set(
-        MemberTierState.objects.filter(member_id__in=warn).values_list("member_id", flat=True)
-    )
+    # An upsert: a staff floor may create a member's row while the run is under way.
     MemberTierState.objects.bulk_create(
-        [MemberTierState(member_id=pk, warned_at=as_of) for pk in warn - existing],
+        [MemberTierState(member_id=pk, warned_at=as_of) for pk in sorted(warn)],
         batch_size=_BATCH,
+        update_conflicts=True,
+        unique_fields=["member"],
+        update_fields=["warned_at"],
     )
-    for batch in batched(existing, _BATCH):
-        MemberTierState.objects.filter(member_id__in=batch).update(warned_at=as_of)
     for batch in batched(unwarn, _BATCH):
         MemberTierState.objects.filter(member_id__in=batch).update(warned_at=None)
+    return moves
 
 
 def period_start(day: date) -> datetime:
@@ -216,9 +270,16 @@ def tier_review_run(
             run = TierReviewRun.objects.create(
                 period=period, as_of=as_of, acting_user=acting_user, **counts
             )
-            _write(run, moves, warn, unwarn)
+            written = _write(run, moves, warn, unwarn)
+            # A move that no longer stood (the member moved meanwhile) was not made: it is
+            # not counted as one.
+            not_made = set(moves) - set(written)
+            counts.subtract(_COUNTED[m.rule] for m in not_made if m.rule in _COUNTED)
+            moves = written
+            for name, value in counts.items():
+                setattr(run, name, value)
             run.duration_ms = int((time.monotonic() - started) * 1000)
-            run.save(update_fields=["duration_ms"])
+            run.save(update_fields=[*counts, "duration_ms"])
             if acting_user is not None:
                 audit_record(
                     actor=acting_user,
