@@ -2,7 +2,7 @@ from django.urls import path
 
 from portal import converters  # noqa: F401 (registers the path converters)
 
-from . import checkout, panel, scan, tags
+from . import checkout, panel, scan, tags, tier_floor
 
 app_name = "counter"
 
@@ -16,6 +16,16 @@ urlpatterns = [
     path("members/<member_number:number>/", panel.panel, name="member"),
     path("members/<member_number:number>/notes/", panel.notes, name="member-notes"),
     path("members/<member_number:number>/tags/", tags.member_tags, name="member_tags"),
+    path(
+        "members/<member_number:number>/tier-floor/",
+        tier_floor.member_tier_floor_view,
+        name="member-tier-floor",
+    ),
+    path(
+        "members/<member_number:number>/tier-floor/remove/",
+        tier_floor.member_tier_floor_remove,
+        name="member-tier-floor-remove",
+    ),
     # Checkout, orders (refund/void), counter top-up, follow-ups.
     path("members/<member_number:number>/checkout/", checkout.checkout, name="checkout"),
     path("members/<member_number:number>/top-up/", checkout.top_up, name="top-up"),
