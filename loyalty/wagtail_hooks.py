@@ -6,7 +6,7 @@ here: money and points move only through the services.
 """
 
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -58,15 +58,51 @@ class CouponTemplateViewSet(SnippetViewSet):
     icon = "tag"
     menu_label = _("Coupons")
     index_view_class = LinkedIndexView
-    list_display = [name_column(), "amount_off", "min_spend", "valid_days", "is_active"]
-    list_filter = ["is_active"]
+    list_display = [
+        name_column(),
+        "value_type",
+        "amount_off",
+        "percent_off",
+        "free_category",
+        "min_spend",
+        "valid_days",
+        "ends_on",
+        "is_active",
+    ]
+    list_filter = ["is_active", "value_type"]
     search_fields = ["name_zh", "name_en"]
     search_backend_name = None
     copy_view_enabled = False
     panels = [
         FieldRowPanel([FieldPanel("name_zh"), FieldPanel("name_en")]),
-        FieldRowPanel(
-            [FieldPanel("amount_off"), FieldPanel("min_spend"), FieldPanel("valid_days")]
+        MultiFieldPanel(
+            [
+                FieldPanel("value_type"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("amount_off"),
+                        FieldPanel("percent_off"),
+                        FieldPanel("max_discount"),
+                    ]
+                ),
+                FieldPanel("free_category"),
+            ],
+            heading=_("What it takes off"),
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("min_spend"), FieldPanel("scope_category")])],
+            heading=_("On what"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("valid_days"),
+                FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+            ],
+            heading=_("When: a number of days from when it is given, or fixed dates"),
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("uses_per_coupon"), FieldPanel("per_member_limit")])],
+            heading=_("How often"),
         ),
         FieldPanel("is_active"),
     ]

@@ -1,4 +1,4 @@
-from .coupons import CouponEvent, CouponTemplate, MemberCoupon
+from .coupons import CouponEvent, CouponTemplate, CouponValueType, MemberCoupon
 from .ledger import (
     EntryKind,
     PointsAccount,
@@ -19,6 +19,7 @@ __all__ = [
     "TierReviewRun",
     "CouponEvent",
     "CouponTemplate",
+    "CouponValueType",
     "Entitlement",
     "EntitlementEntry",
     "EntryKind",

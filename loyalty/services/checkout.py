@@ -11,7 +11,8 @@ the member row first, then let each ledger service lock its own accounts.
 How an order is priced:
 1. subtotal = the lines;
 2. a package entitlement covers items of its category (their unit price × uses);
-3. a coupon takes its amount off what is left (its minimum spend is checked on that);
+3. a coupon takes its value off what is left, as loyalty.engine.coupons decides (minimum
+   spend, category scope, free item, validity, uses) for the quote and the redemption alike;
 4. the amount due is split between stored value, cash and card and must add up exactly;
 5. the stored-value part gets the tier's discount (the member pays less from the balance);
 6. points are earned on what was actually paid, with the tier's multiplier.
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from loyalty.conf import loyalty_settings
 from loyalty.engine import ledger as engine
+from loyalty.engine.coupons import CouponLine
 from loyalty.lock_objects import lock_member
 from loyalty.models import (
     CouponEvent,
@@ -53,7 +55,7 @@ from membership.services.orders import (
 )
 
 from ._base import parse_money, require_key
-from .coupons import coupon_redeem, coupon_release
+from .coupons import coupon_check, coupon_redeem, coupon_refusal_message, coupon_release
 from .packages import package_consume, package_consume_reverse
 from .points import points_earn, points_for_purchase, points_reverse
 from .tier_review import tier_promote_on_order
@@ -89,6 +91,7 @@ class CheckoutPrice:
     coupon_discount: Decimal = ZERO
     coupon_label: str = ""
     coupon_base: Decimal = ZERO  # what the coupon's minimum spend is checked against
+    coupon_lines: tuple[CouponLine, ...] = ()  # the order as the coupon sees it
 
     @property
     def due(self) -> Decimal:
@@ -146,6 +149,24 @@ def _payments(payments: PaymentSplit) -> PaymentSplit:
     )
 
 
+def _lines_after_package(
+    lines: list[OrderLineInput], *, category_id: int | None, uses: int, discount: Decimal
+) -> tuple[CouponLine, ...]:
+    """The order as a coupon sees it: what the package covers is already paid for."""
+    rest = [
+        CouponLine(category_id=line.category.pk, quantity=line.quantity, amount=line.amount)
+        for line in lines
+        if line.category.pk != category_id
+    ]
+    if category_id is not None:
+        covered = [line for line in lines if line.category.pk == category_id]
+        quantity = sum(line.quantity for line in covered) - uses
+        amount = sum((Decimal(line.amount) for line in covered), ZERO) - discount
+        if quantity > 0 and amount > 0:
+            rest.append(CouponLine(category_id=category_id, quantity=quantity, amount=amount))
+    return tuple(rest)
+
+
 def checkout_price(
     *,
     member: Member,
@@ -195,35 +216,32 @@ def checkout_price(
             )
         package_name = entitlement.member_package.package.display_name
         package_label = f"{package_name} · {entitlement.category.display_name} × {package_uses}"
+    coupon_lines = _lines_after_package(
+        lines,
+        category_id=package_entitlement.category_id if package_uses else None,
+        uses=package_uses,
+        discount=package_discount,
+    )
     coupon_base = subtotal - package_discount
     coupon_discount, coupon_label = ZERO, ""
     if coupon is not None:
-        coupon = MemberCoupon.objects.select_related("template").filter(pk=coupon.pk).first()
+        coupon = (
+            MemberCoupon.objects.select_related("template", "free_category", "scope_category")
+            .filter(pk=coupon.pk)
+            .first()
+        )
         if coupon is None or coupon.member_id != member.pk:
             raise ValidationError(
                 {"coupon": _("This coupon belongs to another member.")}, code="not_yours"
             )
-        now = timezone.now()
-        if coupon.status != MemberCoupon.Status.AVAILABLE:
-            raise ValidationError({"coupon": _("This coupon has already been used.")}, code="used")
-        if not (coupon.valid_from <= now < coupon.valid_until):
-            raise ValidationError({"coupon": _("This coupon is not valid today.")}, code="expired")
-        if coupon_base < coupon.min_spend:
+        decision = coupon_check(coupon=coupon, lines=coupon_lines, now=timezone.now())
+        if not decision.applicable:
             raise ValidationError(
-                {
-                    "coupon": _(
-                        "This coupon needs an order of at least %(min)s; this one is %(total)s."
-                    )
-                    % {"min": coupon.min_spend, "total": coupon_base}
-                },
-                code="min_spend",
+                {"coupon": coupon_refusal_message(coupon=coupon, decision=decision)},
+                code=decision.reason.value,
             )
-        if coupon_base <= 0:
-            raise ValidationError(
-                {"coupon": _("Nothing is left to pay, so the coupon cannot be used.")},
-                code="nothing_to_discount",
-            )
-        coupon_discount = min(coupon.amount_off, coupon_base)
+        coupon_discount = decision.discount
+        coupon_base = decision.base
         coupon_label = str(coupon.template)
     return CheckoutPrice(
         subtotal=subtotal,
@@ -233,6 +251,7 @@ def checkout_price(
         coupon_discount=coupon_discount,
         coupon_label=coupon_label,
         coupon_base=coupon_base,
+        coupon_lines=coupon_lines,
     )
 
 
@@ -378,7 +397,7 @@ def checkout_order(
     if coupon is not None:
         redemption = coupon_redeem(
             coupon=coupon,
-            order_total=quote.price.coupon_base,
+            lines=quote.price.coupon_lines,
             idempotency_key=_key(order, "coupon"),
             acting_user=acting_user,
             now=now,
@@ -461,6 +480,7 @@ def _reverse_settlement(*, order: Order, acting_user: User, reason: str) -> dict
     ).select_related("coupon"):
         coupon_release(
             coupon=redemption.coupon,
+            redemption=redemption,
             idempotency_key=_key(order, f"refund:coupon:{redemption.pk}"),
             acting_user=acting_user,
             reason=reason,

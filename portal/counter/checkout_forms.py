@@ -15,6 +15,7 @@ from loyalty.services.checkout import PaymentSplit
 from membership.limits import max_order_amount, order_amount_check
 from membership.models import Store, User
 from membership.services.orders import order_line_priced
+from portal.coupon_words import coupon_conditions_text, coupon_value_text
 from portal.templatetags.money import money
 
 ZERO = Decimal("0.00")
@@ -139,16 +140,13 @@ class CheckoutForm(forms.Form):
 
     @staticmethod
     def _coupon_label(coupon) -> str:
-        if coupon.min_spend > 0:
-            return _("%(name)s: %(off)s off orders from %(min)s") % {
-                "name": coupon.template.display_name,
-                "off": money(coupon.amount_off),
-                "min": money(coupon.min_spend),
-            }
-        return _("%(name)s: %(off)s off") % {
+        text = _("%(name)s: %(value)s") % {
             "name": coupon.template.display_name,
-            "off": money(coupon.amount_off),
+            "value": coupon_value_text(coupon),
         }
+        if conditions := coupon_conditions_text(coupon):
+            text = f"{text} ({conditions})"
+        return text
 
     @staticmethod
     def _package_label(entitlement) -> str:
