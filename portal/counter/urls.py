@@ -2,7 +2,7 @@ from django.urls import path
 
 from portal import converters  # noqa: F401 (registers the path converters)
 
-from . import checkout, panel, scan, tags, tier_floor
+from . import checkout, coupons, panel, scan, tags, tier_floor
 
 app_name = "counter"
 
@@ -29,6 +29,11 @@ urlpatterns = [
     # Checkout, orders (refund/void), counter top-up, follow-ups.
     path("members/<member_number:number>/checkout/", checkout.checkout, name="checkout"),
     path("members/<member_number:number>/top-up/", checkout.top_up, name="top-up"),
+    path(
+        "members/<member_number:number>/coupons/give/",
+        coupons.give_coupon,
+        name="member-coupon-give",
+    ),
     path(
         "members/<member_number:number>/follow-ups/new/", checkout.followup_new, name="followup-new"
     ),

@@ -2,7 +2,7 @@ from django.urls import path
 
 from portal import converters  # noqa: F401 (registers the path converters)
 
-from . import card, orders, profile, tier, views, wallet
+from . import card, coupons, orders, profile, tier, views, wallet
 
 app_name = "customer"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("wallet/", wallet.wallet, name="wallet"),
     path("points/", wallet.points, name="points"),
     path("packages/", wallet.packages, name="packages"),
+    path("coupons/", coupons.coupons, name="coupons"),
     path("orders/", orders.orders, name="orders"),
     path("orders/<order_number:number>/", orders.order, name="order"),
 ]

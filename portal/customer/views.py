@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from loyalty.selectors.coupons import coupons_best_for_member
 from loyalty.selectors.dashboard import member_summary
 from loyalty.selectors.tier_history import member_tier_changes
 from loyalty.selectors.tier_outlook import member_tier_outlook, tier_warning_due
@@ -9,6 +10,8 @@ from membership.selectors.bookings import booking_next_for_member
 from membership.selectors.tiers import tier_benefits
 from portal.content.selectors import offers_for_member
 from portal.tier_words import tier_explanation
+
+DASHBOARD_COUPONS = 2  # the best usable ones; the rest on My coupons
 
 
 @require_GET
@@ -38,5 +41,6 @@ def dashboard(request):
             "last_change": member_tier_changes(member).first(),
             "next_booking": booking_next_for_member(member=member),
             "offers": offers_for_member(member=member),
+            "best_coupons": list(coupons_best_for_member(member)[:DASHBOARD_COUPONS]),
         },
     )

@@ -82,6 +82,11 @@ def my_pages(member):
         ("member", reverse("counter:member", kwargs={"number": member.number}), 200),
         ("member-notes", reverse("counter:member-notes", kwargs={"number": member.number}), 200),
         ("member_tags", reverse("counter:member_tags", kwargs={"number": member.number}), 200),
+        (
+            "member-coupon-give",
+            reverse("counter:member-coupon-give", kwargs={"number": member.number}),
+            200,
+        ),
         ("scan", reverse("counter:scan") + f"?code={member.number}+{code}", 302),
         ("verify", reverse("counter:verify", kwargs={"number": member.number, "code": code}), 302),
     ]
