@@ -370,3 +370,49 @@ def test_an_inactive_template_is_not_given_and_nothing_is_audited(shop):
             idempotency_key="k",
         )
     assert not StaffAction.objects.filter(action="coupon.goodwill").exists()
+
+
+# --- the owner's snippet in /cms/ -----------------------------------------------------------
+
+COUPON_ADD = "/cms/snippets/loyalty/coupontemplate/add/"
+
+
+def snippet_data(**fields):
+    return {
+        "name_zh": "八折券",
+        "name_en": "20% off",
+        "value_type": "percent",
+        "min_spend": "0",
+        "valid_days": "30",
+        "uses_per_coupon": "1",
+        "is_active": "on",
+    } | fields
+
+
+def test_the_owner_creates_a_percent_coupon_with_a_cap_in_the_back_office(client, owner_user, shop):
+    client.force_login(owner_user)
+    response = client.post(
+        COUPON_ADD,
+        snippet_data(percent_off="20", max_discount="30", scope_category=shop["curtain"].pk),
+    )
+    assert response.status_code == 302
+    made = CouponTemplate.objects.get()
+    assert (made.percent_off, made.max_discount, made.scope_category) == (
+        D("20"),
+        D("30"),
+        shop["curtain"],
+    )
+
+
+def test_the_back_office_says_what_is_missing_and_saves_nothing(client, owner_user):
+    client.force_login(owner_user)
+    response = client.post(COUPON_ADD, snippet_data(percent_off="20"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "A percent coupon needs a cap" in response.content.decode()
+    both = client.post(
+        COUPON_ADD,
+        snippet_data(value_type="fixed", amount_off="5", ends_on="2027-01-31"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "Choose one: a number of days or fixed dates" in both.content.decode()
+    assert not CouponTemplate.objects.exists()
