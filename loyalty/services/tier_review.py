@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from loyalty.engine.tier_review import MovementPolicy, Rule, TierState, review_decision
 from loyalty.engine.tiers import MemberStats, months_needed
 from loyalty.models import MemberTierState, TierChange, TierReviewRun
-from loyalty.selectors.stats import member_rolling_stats
+from loyalty.selectors.stats import member_rolling_stats, member_rolling_stats_by_member
 from loyalty.services.tiers import tier_criteria
 from membership.models import Member, MemberEvent, Tier, User
 from membership.services.audit import audit_record
@@ -86,45 +86,58 @@ def _result_of(run: TierReviewRun) -> TierReviewResult:
 
 
 def _decide_all(as_of: datetime) -> tuple[Counter, list[TierMove], set[int], set[int]]:
-    """Every member's decision: (counts, moves, members to warn, members whose warning ends)."""
+    """Every member's decision: (counts, moves, members to warn, members whose warning ends).
+
+    Members and their rolling statistics are read side by side in member id order, a chunk
+    at a time (a merge of two sorted streams), and decided one by one: memory holds the
+    moves, not every member's statistics, so it does not grow with the number of orders.
+    """
     tiers = list(Tier.objects.all())
     if not tiers:
         raise ValidationError(_("Set up at least one tier before reviewing members."))
-    criteria = [tier_criteria(tier) for tier in tiers]
+    criteria = sorted((tier_criteria(tier) for tier in tiers), key=lambda c: c.rank)
     policies = {tier.pk: tier_policy(tier) for tier in tiers}
     months = max(months_needed(criteria), *(2 * p.frequency_drop_months for p in policies.values()))
-    stats = member_rolling_stats(as_of=as_of, months=months)
-    states = {s.member_id: s for s in MemberTierState.objects.all()}
-    counts: Counter = Counter()
+    saved = {  # only members with a warning or a floor have a row
+        member_id: (warned_at is not None, floor_tier_id, floor_until)
+        for member_id, warned_at, floor_tier_id, floor_until in MemberTierState.objects.values_list(
+            "member_id", "warned_at", "floor_tier_id", "floor_until"
+        )
+    }
+    stats = member_rolling_stats_by_member(as_of=as_of, months=months)
+    stats_id, member_stats = next(stats, (None, None))
+    empty = MemberStats()
+    rules: Counter = Counter()
     moves: list[TierMove] = []
     warn, unwarn = set(), set()
-    empty = MemberStats()
-    members = Member.objects.order_by().values_list("pk", "tier_id", "tier_since")
-    for member_id, tier_id, since in members.iterator(chunk_size=2000):
-        saved = states.get(member_id)
+    members = Member.objects.order_by("pk").values_list("pk", "tier_id", "tier_since")
+    for member_id, tier_id, since in members.iterator(chunk_size=10_000):
+        while stats_id is not None and stats_id < member_id:  # a member gone since: skip
+            stats_id, member_stats = next(stats, (None, None))
+        warned, floor, floor_until = saved.get(member_id, (False, None, None))
         state = TierState(
-            tier=tier_id,
-            since=since,
-            warned=bool(saved and saved.warned_at),
-            floor=saved.floor_tier_id if saved else None,
-            floor_until=saved.floor_until if saved else None,
+            tier=tier_id, since=since, warned=warned, floor=floor, floor_until=floor_until
         )
         decision = review_decision(
-            stats=stats.get(member_id, empty),
+            stats=member_stats if stats_id == member_id else empty,
             tiers=criteria,
             policies=policies,
             state=state,
             as_of=as_of,
         )
-        counts["reviewed"] += 1
-        if decision.rule in _COUNTED:
-            counts[_COUNTED[decision.rule]] += 1
-        if decision.moves(state):
+        rules[decision.rule] += 1
+        if decision.tier != tier_id:
             moves.append(TierMove(member_id, tier_id, decision.tier, decision.rule))
-        if decision.warn and not state.warned:
+        if decision.warn and not warned:
             warn.add(member_id)
-        elif state.warned and not decision.warn:
+        elif warned and not decision.warn:
             unwarn.add(member_id)
+    counts: Counter = Counter()
+    if rules:
+        counts["reviewed"] = rules.total()
+    for rule, count in rules.items():
+        if rule in _COUNTED:
+            counts[_COUNTED[rule]] += count
     return counts, moves, warn, unwarn
 
 
