@@ -1,8 +1,10 @@
-"""Bench members with a realistic history, created set-based (bulk_create in batches).
+"""Bench members with a realistic history, created set-based: bulk_create in batches, or
+INSERT ... SELECT over a series of integers for the big runs (PostgreSQL and SQLite).
 
-Shared by the benchmark commands (bench_member_panel, bench_load) and by the tests that
-check a page's queries do not grow with the number of members. Bench members have numbers
-starting with ``PREFIX`` and, like members who signed up, belong to the Members group.
+Shared by the benchmark commands (bench_member_panel, bench_load, bench_tier_review) and by
+the tests that check a page's queries do not grow with the number of members. Bench members
+have numbers starting with ``PREFIX`` and, like members who signed up, belong to the Members
+group.
 """
 
 import random
@@ -230,7 +232,54 @@ def bench_heavy_members(
     return heavy
 
 
-# --- PostgreSQL: 100,000 members in seconds ---------------------------------------------------
+# --- Set-based: 100,000 members in seconds (PostgreSQL and SQLite) ----------------------------
+
+
+class _Sql:
+    """The few spellings that differ between PostgreSQL and SQLite in the INSERT ... SELECTs
+    below (parameters are written %s, and a literal % as %%)."""
+
+    def __init__(self):
+        self.postgresql = connection.vendor == "postgresql"
+
+    def series(self, alias: str) -> str:
+        """The integers from one parameter to the next, as the relation ``alias(i)``."""
+        if self.postgresql:
+            return f"generate_series(%s, %s) AS {alias}(i)"
+        return (
+            "(WITH RECURSIVE s(i) AS (SELECT %s UNION ALL SELECT i + 1 FROM s WHERE i < %s) "
+            f"SELECT i FROM s) AS {alias}"
+        )
+
+    def padded(self, expression: str, width: int) -> str:
+        """An integer as text with leading zeros."""
+        if self.postgresql:
+            return f"lpad(CAST({expression} AS text), {width}, '0')"
+        return f"printf('%%0{width}d', {expression})"
+
+    def shifted(self, days: str, hours: str = "0") -> str:
+        """A timestamp parameter moved by ``days`` days and ``hours`` hours (SQL integers)."""
+        if self.postgresql:
+            return (
+                f"%s + make_interval(days => CAST({days} AS integer), "
+                f"hours => CAST({hours} AS integer))"
+            )
+        return (
+            f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s, ({days}) || ' days', ({hours}) || ' hours')"
+        )
+
+    def timestamp(self, moment):
+        """``moment`` as the database stores it (SQLite: UTC text), for ``shifted``."""
+        return connection.ops.adapt_datetimefield_value(moment)
+
+    def analyze(self, cursor, *tables: str) -> None:
+        """Fresh planner statistics: a planner that still thinks a table is empty picks
+        nested loops over every pair of rows when joining what was just written."""
+        if not tables or self.postgresql:
+            cursor.execute("ANALYZE " + ", ".join(tables))
+        else:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
 
 
 def _constant_columns(instance, skip: set[str]) -> tuple[list[str], list]:
@@ -259,33 +308,96 @@ def _insert_select(cursor, instance, varying: dict[str, str], source: str, param
     return cursor.rowcount
 
 
+def _bench_members(sql: _Sql) -> str:
+    """Bench members numbered from one parameter to the next (``m``), for a FROM clause."""
+    return (
+        f"membership_member m WHERE m.number >= '{PREFIX}' || {sql.padded('%s', 9)} "
+        f"AND m.number <= '{PREFIX}' || {sql.padded('%s', 9)} AND m.number LIKE '{PREFIX}%%'"
+    )
+
+
+def _bench_orders(
+    cursor, sql: _Sql, *, store: Store, orders_per_member: int, round_: int, now, first, last
+) -> int:
+    """Each bench member numbered ``first`` to ``last`` gets 0 to
+    2 × ``orders_per_member`` completed orders (``orders_per_member`` on average) over the two
+    years before ``now``, of 20 to 400 each. Each round draws different orders."""
+    total = f"(20 + (m.id * 31 + n.i * 17 + {round_ * 7}) %% 381)"
+    members = _bench_members(sql).replace(
+        " WHERE ",
+        f" JOIN {sql.series('n')} ON n.i <= (m.id * 7919 + {round_ - 1}) %% %s WHERE ",
+        1,
+    )
+    return _insert_select(
+        cursor,
+        Order(store=store, subtotal=0, total=0, cash_amount=0, created_at=now),
+        {
+            "member_id": "m.id",
+            "number": f"m.number || '-{round_}-' || n.i",
+            "subtotal": total,
+            "total": total,
+            "cash_amount": total,
+            "created_at": sql.shifted(
+                f"-((m.id * 7 + n.i * 97 + {round_ * 5 - 5}) %% 730)", "-((m.id + n.i) %% 11)"
+            ),
+        },
+        members,
+        [sql.timestamp(now), 1, 2 * orders_per_member, 2 * orders_per_member + 1, first, last],
+    )
+
+
+def bench_orders_add(*, store: Store, orders_per_member: int, round_: int) -> int:
+    """Another round of orders for every bench member, set-based (see ``_bench_orders``).
+    Returns how many orders were made."""
+    sql, last = _Sql(), bench_members_count() - 1
+    if last < 0:
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        created = _bench_orders(
+            cursor,
+            sql,
+            store=store,
+            orders_per_member=orders_per_member,
+            round_=round_,
+            now=timezone.now(),
+            first=0,
+            last=last,
+        )
+        sql.analyze(cursor, Order._meta.db_table)
+    return created
+
+
 def bench_members_create_sql(
     *, wanted: int, store: Store, tiers: list[Tier], orders_per_member: int = 20
 ) -> int:
-    """PostgreSQL only: the same kind of bench members, made by INSERT ... SELECT over
-    generate_series (100,000 members and two million orders in a few minutes, where
-    bulk_create takes hours on a busy machine). Returns how many members were made."""
+    """The same kind of bench members, made by INSERT ... SELECT over a series of integers
+    (100,000 members and two million orders in a few minutes, where bulk_create takes hours
+    on a busy machine), on PostgreSQL and on SQLite. Returns how many members were made."""
     have = bench_members_count()
     if have >= wanted:
         return 0
+    sql = _Sql()
     now = timezone.now()
     first, last = have, wanted - 1
     member_group = Group.objects.get(name=MEMBER_GROUP)
-    tier_ids = "ARRAY[" + ",".join(str(t.pk) for t in tiers) + "]::bigint[]"
-    series = "generate_series(%s, %s) AS g(i)"
-    bench_user = "JOIN membership_user u ON u.username = 'bench' || lpad(g.i::text, 7, '0')"
+    # 40 / 35 / 20 / 5 % across the four tiers, as in bench_members_create.
+    tier_id = (
+        f"CASE WHEN g.i %% 20 < 8 THEN {tiers[0].pk} WHEN g.i %% 20 < 15 THEN {tiers[1].pk} "
+        f"WHEN g.i %% 20 < 19 THEN {tiers[2].pk} ELSE {tiers[3].pk} END"
+    )
+    series = sql.series("g")
+    username = f"'bench' || {sql.padded('g.i', 7)}"
+    bench_user = f"JOIN membership_user u ON u.username = {username}"
+    new_members = _bench_members(sql)
     with transaction.atomic(), connection.cursor() as cursor:
         _insert_select(
             cursor,
             User(password="!", date_joined=now),
-            {
-                "username": "'bench' || lpad(g.i::text, 7, '0')",
-                "phone": "'+86170' || lpad(g.i::text, 8, '0')",
-            },
+            {"username": username, "phone": f"'+86170' || {sql.padded('g.i', 8)}"},
             series,
             [first, last],
         )
-        cursor.execute("ANALYZE membership_user")
+        sql.analyze(cursor, "membership_user")
         cursor.execute(
             "INSERT INTO membership_user_groups (user_id, group_id) "
             f"SELECT u.id, %s FROM {series} {bench_user}",
@@ -296,47 +408,37 @@ def bench_members_create_sql(
             Member(tier_since=now, joined_at=now),
             {
                 "user_id": "u.id",
-                "number": f"'{PREFIX}' || lpad(g.i::text, 9, '0')",
+                "number": f"'{PREFIX}' || {sql.padded('g.i', 9)}",
                 "name": "'Bench member ' || g.i",
-                # 40 / 35 / 20 / 5 % across the four tiers, as in bench_members_create.
-                "tier_id": f"({tier_ids})[1 + (mod(g.i, 20) >= 8)::int + (mod(g.i, 20) >= 15)::int"
-                " + (mod(g.i, 20) >= 19)::int]",
-                "joined_at": "%s - make_interval(days => 30 + mod(g.i, 870))",
+                "tier_id": tier_id,
+                "joined_at": sql.shifted("-(30 + g.i %% 870)"),
+                "tier_since": sql.shifted("-(30 + g.i %% 870)"),
             },
             f"{series} {bench_user}",
-            [now, first, last],
+            [sql.timestamp(now), sql.timestamp(now), first, last],
         )
-        # Fresh statistics before joining what was just written: a planner that still
-        # thinks these tables are empty picks nested loops over every pair of rows.
-        cursor.execute("ANALYZE membership_member")
-        new_members = (
-            f"membership_member m WHERE m.number >= '{PREFIX}' || lpad(%s::text, 9, '0') "
-            f"AND m.number <= '{PREFIX}' || lpad(%s::text, 9, '0') AND m.number LIKE '{PREFIX}%%'"
-        )
-        total = Decimal("88")
-        _insert_select(
+        sql.analyze(cursor, "membership_member")
+        _bench_orders(
             cursor,
-            Order(store=store, subtotal=total, total=total, cash_amount=total, created_at=now),
-            {
-                "member_id": "m.id",
-                "number": "m.number || '-' || n",
-                "created_at": "%s - make_interval(days => mod(m.id * 7 + n * 13, 730)::int)",
-            },
-            # 0 to 2 × orders_per_member orders per member, orders_per_member on average.
-            f"{new_members.replace(' WHERE ', ' CROSS JOIN LATERAL generate_series(1, mod(m.id * 7919, 2 * %s + 1)) AS n WHERE ', 1)}",
-            [now, orders_per_member, first, last],
+            sql,
+            store=store,
+            orders_per_member=orders_per_member,
+            round_=1,
+            now=now,
+            first=first,
+            last=last,
         )
         _insert_select(
             cursor,
             PointsAccount(updated_at=now, balance=0),
-            {"member_id": "m.id", "balance": "1 + mod(m.id, 5000)"},
+            {"member_id": "m.id", "balance": "1 + m.id %% 5000"},
             new_members,
             [first, last],
         )
         _insert_select(
             cursor,
             WalletAccount(updated_at=now, principal=Decimal("0")),
-            {"member_id": "m.id", "principal": "1 + mod(m.id, 900)"},
+            {"member_id": "m.id", "principal": "1 + m.id %% 900"},
             new_members,
             [first, last],
         )
@@ -345,7 +447,7 @@ def bench_members_create_sql(
             cursor,
             MemberNote(text="Prefers light starch.", created_at=now),
             {"member_id": "m.id"},
-            new_members + " AND mod(m.id, 10) = 0",
+            new_members + " AND m.id %% 10 = 0",
             [first, last],
         )
         start = now + timedelta(days=1)
@@ -360,13 +462,13 @@ def bench_members_create_sql(
             ),
             {
                 "member_id": "m.id",
-                "slot_start": "%s + make_interval(days => mod(m.id, 14)::int)",
-                "slot_end": "%s + make_interval(days => mod(m.id, 14)::int, hours => 2)",
+                "slot_start": sql.shifted("m.id %% 14"),
+                "slot_end": sql.shifted("m.id %% 14", "2"),
             },
-            new_members + " AND mod(m.id, 20) = 0",
-            [start, start, first, last],
+            new_members + " AND m.id %% 20 = 0",
+            [sql.timestamp(start), sql.timestamp(start), first, last],
         )
-        cursor.execute("ANALYZE loyalty_pointsaccount, loyalty_walletaccount")
+        sql.analyze(cursor, "loyalty_pointsaccount", "loyalty_walletaccount")
         # Balances are the sum of their entries here too: one opening entry per account.
         _insert_select(
             cursor,
@@ -409,5 +511,5 @@ def bench_members_create_sql(
             ),
             [first, last],
         )
-        cursor.execute("ANALYZE")
+        sql.analyze(cursor)
     return wanted - have
