@@ -1,6 +1,8 @@
-"""The demo shop command: deterministic, idempotent, tier shares near the seed's targets."""
+"""The demo shop command: deterministic, idempotent, tier shares near the seed's targets,
+and a tier history from the monthly review over the members' orders."""
 
-from collections import Counter
+from collections import Counter, defaultdict
+from datetime import datetime
 from decimal import Decimal
 from io import StringIO
 
@@ -11,10 +13,25 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from loyalty.models import Package, PointsAccount, PointsEntry, WalletAccount, WalletEntry
+from loyalty.engine.tier_review import Rule, TierState, review_decision, tier_progress
+from loyalty.engine.tiers import MemberStats, shift_months
+from loyalty.models import (
+    MemberTierState,
+    Package,
+    PointsAccount,
+    PointsEntry,
+    TierChange,
+    TierReviewRun,
+    WalletAccount,
+    WalletEntry,
+)
+from loyalty.selectors.stats import member_rolling_stats
+from loyalty.services.tier_review import current_period_start, tier_policy, tier_review_run
+from loyalty.services.tiers import tier_criteria
 from membership.models import (
     Booking,
     Member,
+    MemberEvent,
     MemberTag,
     Order,
     OrderLine,
@@ -35,6 +52,7 @@ from portal.management.commands.demo_seed import (
     OWNER_EMAIL,
     STAFF_EMAIL,
     plan_demo,
+    review_dates,
 )
 from tests.factories import MemberFactory
 from tests.loyalty.helpers import assert_ledger_consistent
@@ -61,6 +79,10 @@ COUNTED = [
     Tag,
     MemberTag,
     Package,
+    TierReviewRun,
+    TierChange,
+    MemberTierState,
+    MemberEvent,
 ]
 
 
@@ -72,6 +94,20 @@ def seed(**options) -> str:
 
 def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def today() -> datetime:
+    return timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def plans():
+    return plan_demo(members=MEMBERS, seed=2024, anchor=today())
+
+
+def stats_and_tiers():
+    """Every member's stats as the latest review counted them, and the tiers by rank."""
+    as_of = current_period_start()
+    return member_rolling_stats(as_of=as_of, months=12), list(Tier.objects.order_by("rank"))
 
 
 def test_demo_shop_has_stores_tiers_members_and_orders():
@@ -104,22 +140,23 @@ def test_tier_shares_come_out_near_the_targets():
 
 
 def test_every_member_lands_in_the_tier_their_orders_were_drawn_for():
-    anchor = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    plans = plan_demo(members=MEMBERS, seed=2024, anchor=anchor)
+    planned = plans()
     seed()
 
+    # The monthly reviews over their history left every member where the plan said.
     actual = dict(Member.objects.values_list("number", "tier__code"))
-    assert actual == {p.number: p.tier_code for p in plans}
-    # ... and the orders in the database are the planned ones.
-    spend = {p.number: sum((o.total for o in p.orders), Decimal("0")) for p in plans}
+    assert actual == {p.number: p.tier_code for p in planned}
+    # ... and the orders in the database are the planned ones (at list price: a member
+    # paying from stored value in Core or Seed got the tier's discount off it).
+    spend = {p.number: sum((o.total for o in p.orders), Decimal("0")) for p in planned}
     stored = Counter()
-    for number, total in Order.objects.values_list("member__number", "total"):
-        stored[number] += total
+    for number, subtotal in Order.objects.values_list("member__number", "subtotal"):
+        stored[number] += subtotal
     assert {n: s for n, s in spend.items() if s} == dict(stored)
 
 
 def test_the_plan_is_deterministic():
-    anchor = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    anchor = today()
     first = plan_demo(members=50, seed=7, anchor=anchor)
     again = plan_demo(members=50, seed=7, anchor=anchor)
     other = plan_demo(members=50, seed=8, anchor=anchor)
@@ -131,11 +168,16 @@ def test_a_second_run_adds_nothing():
     seed()
     before = counts()
     balances = dict(WalletAccount.objects.values_list("member__number", "principal"))
+    tiers = dict(Member.objects.values_list("number", "tier_id"))
 
     output = seed()
+    # ... nor does reviewing the history's months again.
+    again = [tier_review_run(as_of=when) for when in review_dates(plans(), today())]
 
+    assert all(result.already_done for result in again)
     assert counts() == before
     assert dict(WalletAccount.objects.values_list("member__number", "principal")) == balances
+    assert dict(Member.objects.values_list("number", "tier_id")) == tiers
     assert "nothing added" in output
 
 
@@ -269,3 +311,106 @@ def test_static_tags_and_a_few_tagged_members():
     for member_tag in suits.select_related("member"):
         favourites = set(member_tag.member.favourite_categories.values_list("code", flat=True))
         assert favourites & {"suit", "shirt"}
+
+
+def test_the_review_ran_at_the_start_of_every_month_of_the_history():
+    output = seed()
+
+    runs = list(TierReviewRun.objects.order_by("period"))
+    oldest = timezone.localdate(Order.objects.order_by("created_at").first().created_at)
+    this_month = current_period_start()
+    # One run a month, at the start of the month in the shop's time zone, from the month of
+    # the oldest order to this month, each reviewing every member.
+    assert runs[0].period == oldest.replace(day=1)
+    assert [run.as_of for run in runs] == [
+        shift_months(this_month, months) for months in range(len(runs) - 1, -1, -1)
+    ]
+    assert len(runs) >= 13
+    assert {run.reviewed for run in runs} == {MEMBERS + 1}
+    assert all(run.acting_user is None for run in runs)
+    assert f"Monthly tier reviews {runs[0].period:%Y-%m}" in output
+
+
+def test_the_tier_history_goes_both_ways_and_ends_where_members_are():
+    seed()
+
+    changes = defaultdict(list)
+    for change in TierChange.objects.select_related("from_tier", "to_tier", "review").order_by(
+        "occurred_at", "id"
+    ):
+        changes[change.member_id].append(change)
+    ups = [c for cs in changes.values() for c in cs if c.to_tier.rank > c.from_tier.rank]
+    downs = [c for cs in changes.values() for c in cs if c.to_tier.rank < c.from_tier.rank]
+    assert len(ups) > MEMBERS // 2 and len(downs) >= MEMBERS // 20
+    assert {c.reason for c in ups} == {Rule.PROMOTION}
+    # Out of Core after its hold, out of the others one step at a time.
+    assert {c.reason for c in downs} == {Rule.DEMOTION, Rule.HOLD_EXPIRED}
+    assert all(c.to_tier.rank == c.from_tier.rank - 1 for c in downs)
+    # Every move was made by a review, at its date; each starts where the one before ended,
+    # the first from the tier every member starts in, the last in the member's tier now.
+    tiers = dict(Member.objects.values_list("pk", "tier__code"))
+    for member_id, history in changes.items():
+        assert all(c.review is not None and c.occurred_at == c.review.as_of for c in history)
+        assert history[0].from_tier.code == "basic"
+        assert all(a.to_tier == b.from_tier for a, b in zip(history, history[1:], strict=False))
+        assert history[-1].to_tier.code == tiers[member_id]
+    assert MemberEvent.objects.filter(kind=MemberEvent.Kind.TIER_CHANGED).count() == sum(
+        map(len, changes.values())
+    )
+
+
+def test_some_members_are_held_warned_or_just_short_of_a_tier():
+    planned = {p.number: p for p in plans()}
+    seed()
+    stats, tiers = stats_and_tiers()
+    latest = TierReviewRun.objects.order_by("-period").first()
+    assert latest.held > 0 and latest.warned > 0 and latest.demoted > 0
+
+    short = Counter()
+    for member in Member.objects.select_related("tier"):
+        have = stats.get(member.pk, MemberStats())
+        rank = [t.pk for t in tiers].index(member.tier_id)
+        own = [p for p in tier_progress(tier_criteria(tiers[rank]), have) if not p.met]
+        above = tiers[rank + 1 :][:1]
+        upward = (
+            [p for p in tier_progress(tier_criteria(above[0]), have) if not p.met] if above else []
+        )
+        if [p.kind for p in own] == ["spend"] and 100 <= own[0].missing <= 400:
+            short["spend to keep the tier"] += 1
+            assert planned[member.number].story in ("held", "warned")
+        if [p.kind for p in upward] == ["spend"] and 100 <= upward[0].missing <= 400:
+            short[f"spend for {above[0].code}"] += 1
+        if [p.kind for p in upward] == ["orders"] and upward[0].missing in (1, 2):
+            short[f"orders for {above[0].code}"] += 1
+    assert short["spend to keep the tier"] >= 5  # the held Core members and the warned Seed
+    assert short["spend for potential"] >= 5 and short["spend for core"] >= 5
+    assert short["spend for seed"] >= 2 and short["orders for seed"] >= 2
+    # The warned members are the Seed members the latest review warned.
+    warned = MemberTierState.objects.filter(warned_at=latest.as_of)
+    assert set(warned.values_list("member__number", flat=True)) == {
+        n for n, p in planned.items() if p.story == "warned"
+    }
+    assert set(warned.values_list("member__tier__code", flat=True)) == {"seed"}
+
+
+def test_the_demo_login_is_held_in_core_a_little_short_of_keeping_it():
+    seed()
+    stats, tiers = stats_and_tiers()
+    demo = Member.objects.get(number=DEMO_NUMBER)
+    core = Tier.objects.get(code="core")
+    as_of = current_period_start()
+
+    decision = review_decision(
+        stats=stats[demo.pk],
+        tiers=[tier_criteria(t) for t in tiers],
+        policies={t.pk: tier_policy(t) for t in tiers},
+        state=TierState(tier=demo.tier_id, since=demo.tier_since),
+        as_of=as_of,
+    )
+    (missing,) = [p for p in tier_progress(tier_criteria(core), stats[demo.pk]) if not p.met]
+
+    assert demo.tier == core and demo.tier_since == shift_months(as_of, 1)
+    assert decision.rule == Rule.HELD
+    assert missing.kind == "spend" and 100 <= missing.missing <= 400
+    promotion = TierChange.objects.filter(member=demo).latest("occurred_at")
+    assert (promotion.to_tier, promotion.reason) == (core, Rule.PROMOTION)

@@ -1,20 +1,30 @@
 """The demo shop: one brand with two stores, the seed's four tiers, packages and static
-tags, ~2,000 members with a year of orders (a few of them tagged), a few offers, and three
-demo logins (member, staff, owner).
+tags, ~2,000 members with a year of orders and more (a few of them tagged), their tier
+history, a few offers, and three demo logins (member, staff, owner).
 
-The demo login and every member with stored value (one in ten) have their history written
-through the real services, event by event at its own date (top-up, then each order through
-the checkout: payment, points), so every screen agrees. The other members' orders are
-bulk-inserted, paid in cash or by card without points: tiers and reports need their volume,
-and the services take ~25 queries an order, minutes for all of them.
+The orders go back 15 calendar months, and the monthly tier review ran at the start of each
+month from the oldest order's month to this one, as the schedule would have run it: every
+member's tier comes from those reviews, with their history (promotions, demotions, a Core
+member kept by Core's hold, a Seed member warned first) and the review runs for the owner.
+Members' histories are drawn to tell something (STORIES): most earn their tier steadily, some
+fell a tier when a big month left the window, a few are just short of the next tier or of
+keeping their own. The demo login is held in Core, ¥100-400 short of keeping it.
+
+The demo login and every member with stored value (about one in ten) have their history
+written through the real services, event by event at its own date (top-up, then each order
+through the checkout: payment, points) between the reviews, so every screen agrees. The other
+members' orders are bulk-inserted, paid in cash or by card without points: tiers and reports
+need their volume, and the services take ~25 queries an order, minutes for all of them.
 
 Deterministic (everything is drawn from random.Random(--seed), dates from today's date; only
 the order numbers the checkout draws differ) and idempotent (a second run finds the demo rows
-by their fixed codes and numbers and adds nothing).
+by their fixed codes and numbers and adds nothing; the reviews of months that have passed
+since are run, as the schedule would).
 """
 
 import random
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,9 +39,9 @@ from wagtail.coreutils import get_content_languages, get_supported_content_langu
 from wagtail.models import Locale, Page, Site
 
 from loyalty.engine.tiers import month_boundaries
-from loyalty.models import Package, PackageItem, TopUpMethod
+from loyalty.models import Package, PackageItem, TierReviewRun, TopUpMethod
 from loyalty.services.checkout import PaymentSplit, checkout_order
-from loyalty.services.tiers import tiers_assign_all
+from loyalty.services.tier_review import tier_review_run
 from loyalty.services.wallet import wallet_top_up
 from membership.models import (
     Booking,
@@ -52,7 +62,9 @@ from membership.services.roles import roles_sync
 from portal.content.models import HomePage, ShopSettings
 from portal.content.services import OfferText, home_page_translate, offer_page_create
 
-CENT = Decimal("0.01")
+# Shops price in whole yuan; so does the demo (and a 10% tier discount of a whole-yuan
+# amount then adds up exactly, also in SQLite's floating-point CHECK constraints).
+YUAN = Decimal("1")
 DEMO_PASSWORD = "portal-demo"
 DEMO_MEMBER_PHONE = "+8613800000000"
 DEMO_MEMBER_EMAIL = "member@example.com"
@@ -112,6 +124,7 @@ TIERS = [
         "min_orders": 30,
         "min_orders_per_recent_month": 2,
         "recent_months": 3,
+        "grace_review": True,  # the first failed review warns, the next one demotes
         "stored_value_discount_percent": Decimal("10"),
         "points_multiplier": Decimal("3"),
         "pickup_response_hours": 1,
@@ -131,6 +144,7 @@ TIERS = [
         "badge_color": "#0f5c4d",
         "target_share_percent": Decimal("20"),
         "min_spend": Decimal("3000"),
+        "hold_months": 3,  # kept at least 3 months from entry
         "stored_value_discount_percent": Decimal("10"),
         "points_multiplier": Decimal("2"),
         "pickup_response_hours": 2,
@@ -197,7 +211,8 @@ TAGGED_PER_TAG = 5  # a handful: the first members (in plan order) with a matchi
 
 @dataclass(frozen=True)
 class Profile:
-    """How a member of this tier orders over the year: counts and spend drawn in these ranges."""
+    """How a steady member of this tier orders over the year: counts and spend drawn in
+    these ranges."""
 
     orders: tuple[int, int]
     spend: tuple[int, int]
@@ -211,6 +226,30 @@ PROFILES = {
     "basic": Profile(orders=(0, 5), spend=(40, 940)),
 }
 SHARES = [("seed", 5), ("core", 20), ("potential", 35), ("basic", 40)]
+MIN_SPEND = {tier["code"]: int(tier.get("min_spend", 0)) for tier in TIERS}
+WINDOW = 12  # the tiers' rolling window, in months
+# Orders go back this many calendar months before this month: a year, and the few months
+# before it that the latest reviews no longer count (what members fall from).
+HISTORY_MONTHS = 15
+
+# What a member's history tells, by the tier they end in after the latest review, dealt in
+# turn to each tier's members (in plan order):
+# - steady: orders spread over the year earn the tier; members climb into it as the monthly
+#   reviews see more of their year (promotions);
+# - fell: a big month 13 to 15 months ago lifted them one tier higher; the review after it
+#   left the window demoted them one step (a Seed member instead stopped coming twice a
+#   month: warned by one review, demoted by the next);
+# - warned: a Seed member ¥100-400 short of Seed's spend since last year's orders left the
+#   window: the latest review warned them (the next one demotes them unless they spend it);
+# - held: promoted to Core a month ago; without last year's big month they are ¥100-400 short
+#   of Core now, and Core keeps its members 3 months from entry;
+# - near: ¥100-400 short of the next tier's spend; near_orders: 1-2 orders short of Seed's 30.
+STORIES = {
+    "seed": ["warned", *["steady"] * 4],
+    "core": ["fell", "held", "near", "steady", "steady", "near_orders", *["steady"] * 4],
+    "potential": ["fell", "near", *["steady"] * 8],
+    "basic": ["fell", "near", *["steady"] * 8],
+}
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉宇浩然欣怡子涵梓轩雨晨思佳一诺"
@@ -257,29 +296,31 @@ class MemberPlan:
     consent_marketing_sms: bool
     favourites: list[str]
     joined_at: datetime
-    tier_code: str
+    tier_code: str  # the tier the latest review leaves them in
+    story: str = "steady"  # see STORIES
     orders: list[OrderPlan] = field(default_factory=list)
     top_up: Decimal | None = None
 
     @property
     def full_history(self) -> bool:
         """Members with stored value (and the demo login) get their whole history written
-        through the services; see Command._ledger_history."""
+        through the services; see Command._history."""
         return self.top_up is not None
 
 
 def _split(rng: random.Random, total: Decimal, parts: int) -> list[Decimal]:
-    """`total` split into `parts` positive amounts (cents) that add up exactly."""
+    """`total` (whole yuan, at least `parts`) split into `parts` positive whole-yuan amounts
+    that add up exactly."""
     weights = [rng.uniform(0.4, 1.6) for _ in range(parts)]
     scale = sum(weights)
     amounts = [
-        max(CENT, (total * Decimal(w / scale)).quantize(CENT, ROUND_HALF_UP)) for w in weights
+        max(YUAN, (total * Decimal(w / scale)).quantize(YUAN, ROUND_HALF_UP)) for w in weights
     ]
     amounts[-1] += total - sum(amounts)
     if amounts[-1] <= 0:  # rounding pushed the last one negative: fold it into the largest
         biggest = max(range(parts - 1), key=lambda i: amounts[i])
-        amounts[biggest] += amounts[-1] - CENT
-        amounts[-1] = CENT
+        amounts[biggest] += amounts[-1] - YUAN
+        amounts[-1] = YUAN
     return amounts
 
 
@@ -293,19 +334,98 @@ def _quotas(members: int) -> list[str]:
     return [code for code, _ in SHARES for _ in range(counts[code])]
 
 
-def _order_times(rng: random.Random, bounds: list[datetime], months: list[int]) -> list[datetime]:
-    """One time per rolling month index, at shop hours, at least a day inside the month.
+def _yuan(rng: random.Random, low: int, high: int) -> Decimal:
+    """A whole-yuan amount between `low` and `high`."""
+    return Decimal(rng.randint(low, high))
 
-    The margin keeps every order in its month when the tiers are evaluated later the same day.
-    """
+
+def _months(rng: random.Random, count: int, first: int, last: int) -> list[int]:
+    return [rng.randint(first, last) for _ in range(count)]
+
+
+Segment = tuple[list[int], Decimal]  # one order in each of these months, sharing this spend
+
+
+def _segments(rng: random.Random, tier_code: str, story: str) -> list[Segment]:
+    """A member's history as (months, spend) pieces. Month i is the i-th calendar month
+    before this one (0: last month), as the review starting this month counts them; -1 is
+    this month so far. The near, held and warned members have no order in months -1 and 11,
+    so what they miss is the same at the latest review and at the next one."""
+    if story == "steady":
+        profile = PROFILES[tier_code]
+        count = rng.randint(*profile.orders)
+        if not count:
+            return []
+        # Seed members come at least twice in each of the last three months; the other
+        # orders (and everyone else's) fall in any month of the year.
+        months = [m for m in range(3) for _ in range(profile.orders_in_each_recent_month)]
+        months += _months(rng, count - len(months), 0, WINDOW - 1)
+        return [(months, _yuan(rng, *profile.spend))]
+    if tier_code == "core" and story in ("near", "near_orders"):
+        recent = [0, 0, 1, 1, 2, 2]  # Seed's two orders in each of the last three months
+        if story == "near_orders":  # spend enough, one or two orders short of 30
+            count, spend = rng.randint(28, 29), _yuan(rng, 10_100, 12_500)
+        else:  # 30 orders or more, ¥100-400 short
+            goal = MIN_SPEND["seed"]
+            count, spend = rng.randint(30, 36), _yuan(rng, goal - 400, goal - 100)
+        return [(recent + _months(rng, count - len(recent), 0, 10), spend)]
+    if story == "near":
+        goal = MIN_SPEND["potential" if tier_code == "basic" else "core"]
+        count = rng.randint(2, 5) if tier_code == "basic" else rng.randint(4, 12)
+        return [(_months(rng, count, 0, 10), _yuan(rng, goal - 400, goal - 100))]
+    if story == "warned":
+        # Three orders a month; orders 13 months ago kept them over Seed's spend at the
+        # review a month ago, the latest one finds them ¥100-400 short.
+        goal = MIN_SPEND["seed"]
+        have = _yuan(rng, goal - 400, goal - 100)
+        last_month = _yuan(rng, 200, 600)
+        months = [m for m in range(1, 11) for _ in range(3)]
+        return [
+            (months + _months(rng, rng.randint(0, 3), 1, 10), have - last_month),
+            ([0, 0], last_month),
+            ([WINDOW] * rng.randint(1, 2), goal - have + last_month + _yuan(rng, 100, 300)),
+        ]
+    if story == "held":
+        goal = MIN_SPEND["core"]
+        have = _yuan(rng, goal - 400, goal - 100)  # in the year the latest review counted
+        over = _yuan(rng, 100, 300)  # over the goal at the review before, with last year's
+        last_month = over + _yuan(rng, 100, 400)  # the order that lifted them
+        return [
+            ([WINDOW] * rng.randint(1, 2), goal - have + over),  # in the window a month ago
+            (_months(rng, rng.randint(6, 9), 2, 10), have - last_month),
+            ([1], last_month),
+        ]
+    if story == "fell" and tier_code == "core":  # Seed until last month: visits dropped
+        months = [m for m in range(2, 14) for _ in range(rng.choice([2, 3, 3]))]
+        months += _months(rng, max(0, 30 - len(months)), 2, 13)
+        return [(months, _yuan(rng, 10_600, 16_000)), ([1], _yuan(rng, 60, 400))]
+    if story == "fell":
+        # The big month leaves the window at the review 0, 1 or 2 months ago; the rest (in
+        # months 2-10, counted by all three) keeps the tier below.
+        big_month = WINDOW + rng.randint(0, 2)
+        if tier_code == "potential":  # was Core
+            big = ([big_month] * rng.randint(3, 6), _yuan(rng, 3_050, 4_500))
+            rest = (_months(rng, rng.randint(3, 9), 2, 10), _yuan(rng, 1_100, 2_700))
+        else:  # was Potential
+            big = ([big_month] * rng.randint(1, 3), _yuan(rng, 1_050, 1_600))
+            rest = (_months(rng, rng.randint(1, 4), 2, 10), _yuan(rng, 80, 900))
+        return [big, rest]
+    raise ValueError(f"no story {story!r} for {tier_code}")
+
+
+def _order_times(
+    rng: random.Random, bounds: list[datetime], today: datetime, months: list[int]
+) -> list[datetime]:
+    """One time per month index (see `_segments`), at shop hours, at least a day inside the
+    month: every order is well inside the calendar month the reviews count it in."""
     times = []
     for month in months:
-        start, end = bounds[month + 1], bounds[month]
+        start, end = (bounds[0], today) if month < 0 else (bounds[month + 1], bounds[month])
         days = (end - start).days
         day = rng.randint(1, max(1, days - 2))
         minutes = rng.randint(9 * 60, 20 * 60)
         times.append(start + timedelta(days=day, minutes=minutes))
-    return sorted(times)
+    return times
 
 
 def plan_member(
@@ -313,11 +433,13 @@ def plan_member(
     *,
     index: int,
     tier_code: str,
+    story: str,
     bounds: list[datetime],
     anchor: datetime,
     categories: list[tuple[str, Decimal]],
 ) -> MemberPlan:
-    profile = PROFILES[tier_code]
+    """`bounds`: the month starts back from this month's (`month_boundaries`); `anchor`: today
+    at midnight."""
     gender = rng.choice(["female", "male", "female", "male", ""])
     favourites = rng.sample([code for code, _ in categories], k=rng.randint(1, 3))
     store_lat, store_lng = rng.choice([(s["latitude"], s["longitude"], s["code"]) for s in STORES])[
@@ -342,20 +464,26 @@ def plan_member(
         favourites=favourites,
         joined_at=anchor,
         tier_code=tier_code,
+        story=story,
     )
-    count = rng.randint(*profile.orders)
-    if count == 0:
+    segments = _segments(rng, tier_code, story)
+    if not segments:
         plan.joined_at = anchor - timedelta(days=rng.randint(2, 80), minutes=rng.randint(0, 600))
         return plan
-    months = [m for m in range(3) for _ in range(profile.orders_in_each_recent_month)]
-    # Seed members come at least twice in each of the last three months; the other orders
-    # (and everyone else's) fall in any month of the year.
-    months += [rng.randint(0, 11) for _ in range(count - len(months))]
-    times = _order_times(rng, bounds, months)
-    spend = Decimal(rng.randint(profile.spend[0] * 100, profile.spend[1] * 100)) / 100
-    amounts = _split(rng, spend, count)
+    if story == "steady" and (anchor - bounds[0]).days >= 2:
+        # Regulars have been in this month already: orders the next review will count.
+        months, spend = segments[0]
+        if rng.random() < min(0.9, len(months) / WINDOW):
+            visits = 2 if tier_code == "seed" else 1
+            average = spend / len(months) * Decimal(rng.uniform(0.6, 1.4))
+            segments.append(([-1] * visits, max(visits * YUAN, (average * visits).quantize(YUAN))))
+    drawn = []
+    for months, spend in segments:
+        times = _order_times(rng, bounds, anchor, months)
+        drawn += zip(times, _split(rng, spend, len(months)), strict=True)
+    drawn.sort()
     prices = dict(categories)
-    for n, (when, amount) in enumerate(zip(times, amounts, strict=True)):
+    for n, (when, amount) in enumerate(drawn):
         codes = [rng.choice(favourites) if rng.random() < 0.7 else rng.choice(list(prices))]
         if amount > 60 and rng.random() < 0.3:
             extra = rng.choice(list(prices))
@@ -384,22 +512,34 @@ def plan_member(
 
 
 def plan_demo(*, members: int, seed: int, anchor: datetime) -> list[MemberPlan]:
-    """The demo members and their orders; index 0 is the demo login (a Core member)."""
+    """The demo members and their orders; index 0 is the demo login: a Core member kept by
+    Core's hold, ¥100-400 short of keeping Core after it. `anchor`: today at midnight."""
     rng = random.Random(seed)
-    bounds = month_boundaries(anchor, 12)
+    bounds = month_boundaries(anchor.replace(day=1), HISTORY_MONTHS)
     categories = [(code, Decimal(price)) for code, _, _, price in CATEGORIES]
     tier_codes = _quotas(members)
     rng.shuffle(tier_codes)
-    plans = [
-        plan_member(
-            rng, index=i + 1, tier_code=code, bounds=bounds, anchor=anchor, categories=categories
+    dealt: Counter = Counter()
+    plans = []
+    for i, code in enumerate(tier_codes):
+        story = STORIES[code][dealt[code] % len(STORIES[code])]
+        dealt[code] += 1
+        plans.append(
+            plan_member(
+                rng,
+                index=i + 1,
+                tier_code=code,
+                story=story,
+                bounds=bounds,
+                anchor=anchor,
+                categories=categories,
+            )
         )
-        for i, code in enumerate(tier_codes)
-    ]
     demo = plan_member(
         random.Random(seed + 1),
         index=0,
         tier_code="core",
+        story="held",
         bounds=bounds,
         anchor=anchor,
         categories=categories,
@@ -411,9 +551,21 @@ def plan_demo(*, members: int, seed: int, anchor: datetime) -> list[MemberPlan]:
         "林晓雨",
     )
     demo.top_up = Decimal("1000")
-    for plan in plans[::10]:
+    # Stored value for about one member in ten, steady ones: paying from it in Core or Seed
+    # takes the tier's discount off what they spend, which the others' stories (exact
+    # amounts short of a tier) leave out.
+    for plan in [p for p in plans if p.story == "steady"][::7]:
         plan.top_up = Decimal(rng.choice(["100", "200", "300", "500", "1000"]))
     return [demo, *plans]
+
+
+def review_dates(plans: list[MemberPlan], anchor: datetime) -> list[datetime]:
+    """The start of every month, oldest first, from the month of the oldest planned order to
+    this month: when the monthly review ran over the demo's history."""
+    bounds = month_boundaries(anchor.replace(day=1), HISTORY_MONTHS + 1)
+    oldest = min((o.created_at for p in plans for o in p.orders), default=bounds[0])
+    first = next(k for k, start in enumerate(bounds) if start <= oldest)
+    return bounds[first::-1]
 
 
 class Command(BaseCommand):
@@ -433,6 +585,7 @@ class Command(BaseCommand):
         now = timezone.now()
         anchor = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
         plans = plan_demo(members=members, seed=seed, anchor=anchor)
+        reviews = review_dates(plans, anchor)
         with transaction.atomic():
             roles_sync()
             stores = self._stores()
@@ -441,24 +594,21 @@ class Command(BaseCommand):
             self._packages(categories)
             clerks = self._clerks(stores)
             created = self._members(plans, stores=stores, categories=categories)
-            history = self._ledger_history(
+            history = self._history(
                 [p for p in plans if p.number in created and p.full_history],
+                # An existing demo only catches up with the months since its last review.
+                reviews=reviews if created else self._reviews_missed(reviews),
                 stores=stores,
                 categories=categories,
                 clerks=clerks,
             )
             self._tags(plans)
             logins = self._logins()
-            assignment = tiers_assign_all(as_of=now)
             self._demo_booking(stores=stores, now=now)
             self._site(tiers=tiers)
         elapsed = time.monotonic() - started
         self._report(
-            created=created,
-            logins=logins,
-            assignment=assignment,
-            history=history,
-            elapsed=elapsed,
+            created=created, logins=logins, history=history, reviews=reviews, elapsed=elapsed
         )
 
     # --- reference data ----------------------------------------------------------------------
@@ -656,56 +806,77 @@ class Command(BaseCommand):
         self._orders_created = sum(len(p.orders) for p in new)
         return {p.number for p in new}
 
-    def _ledger_history(self, plans: list[MemberPlan], *, stores, categories, clerks) -> int:
-        """The whole history of these members through the real services, one event at a time
-        and at its own date: the top-up when they joined, then each order through the
-        counter's checkout (order, stored-value payment, points), rung up by that store's
-        clerk. Points history, stored-value history, the order list and every receipt agree.
+    def _history(self, plans: list[MemberPlan], *, reviews, stores, categories, clerks) -> int:
+        """The history in time order: the whole history of these members through the real
+        services, one event at a time and at its own date (the top-up when they joined, then
+        each order through the counter's checkout: order, stored-value payment, points, rung
+        up by that store's clerk), and the monthly tier review at the start of every month
+        in `reviews` (as the schedule runs it), so each order is priced with the tier its
+        member held that day. Points history, stored-value history, the order list, every
+        receipt and the tier history agree.
 
         About 25 queries per order: for every member that would take minutes, so only the
-        members with stored value (one in ten, and the demo login) get it.
+        members with stored value (about one in ten, and the demo login) get it; the others'
+        orders are in the database already, for the reviews to count.
         """
-        members = Member.objects.select_related("tier").in_bulk(
-            [p.number for p in plans], field_name="number"
-        )
-        written = 0
+        members = Member.objects.in_bulk([p.number for p in plans], field_name="number")
+        # (when, what, plan, order); a review runs before anything else at the same moment.
+        events = [(when, 0, None, None) for when in reviews]
         for p in plans:
-            member = members[p.number]
-            balance = Decimal("0")
             if p.top_up:
+                events.append((p.joined_at + timedelta(minutes=5), 1, p, None))
+            events += [(o.created_at, 2, p, o) for o in p.orders]
+        events.sort(key=lambda event: event[:2])
+        balances: dict[str, Decimal] = {}
+        written = 0
+        for when, what, p, o in events:
+            if what == 0:
+                tier_review_run(as_of=when)
+                continue
+            member = members[p.number]
+            if what == 1:
                 wallet_top_up(
                     member=member,
                     amount=p.top_up,
                     method=TopUpMethod.CASH,
                     idempotency_key=f"demo-seed:top-up:{p.number}",
                     acting_user=clerks[STORES[0]["code"]],
-                    now=p.joined_at + timedelta(minutes=5),
+                    now=when,
                 )
-                balance = p.top_up
-            for o in p.orders:
-                if o.paid_by_card:
-                    payments = PaymentSplit(card=o.total)
-                elif balance >= o.total:  # list price: the tier discount only lowers the charge
-                    payments = PaymentSplit(stored_value=o.total)
-                    balance -= o.total
-                else:
-                    payments = PaymentSplit(cash=o.total)
-                checkout_order(
-                    member=member,
-                    store=stores[o.store_code],
-                    lines=[
-                        OrderLineInput(category=categories[code], quantity=quantity, amount=amount)
-                        for code, quantity, amount in o.lines
-                    ],
-                    payments=payments,
-                    is_express=o.is_express,
-                    needs_pickup_delivery=o.needs_pickup_delivery,
-                    acting_user=clerks[o.store_code],
-                    idempotency_key=f"demo-seed:order:{o.number}",
-                    now=o.created_at,
-                )
-                written += 1
+                balances[p.number] = p.top_up
+                continue
+            balance = balances.get(p.number, Decimal("0"))
+            if o.paid_by_card:
+                payments = PaymentSplit(card=o.total)
+            elif balance >= o.total:  # list price: the tier discount only lowers the charge
+                payments = PaymentSplit(stored_value=o.total)
+                balances[p.number] = balance - o.total
+            else:
+                payments = PaymentSplit(cash=o.total)
+            checkout_order(
+                member=member,
+                store=stores[o.store_code],
+                lines=[
+                    OrderLineInput(category=categories[code], quantity=quantity, amount=amount)
+                    for code, quantity, amount in o.lines
+                ],
+                payments=payments,
+                is_express=o.is_express,
+                needs_pickup_delivery=o.needs_pickup_delivery,
+                acting_user=clerks[o.store_code],
+                idempotency_key=f"demo-seed:order:{o.number}",
+                now=o.created_at,
+            )
+            written += 1
         return written
+
+    def _reviews_missed(self, reviews: list[datetime]) -> list[datetime]:
+        """The review dates after the latest review run (none when the demo is up to date,
+        nor for a database seeded before the demo had a tier history)."""
+        last = TierReviewRun.objects.order_by("-period").values_list("period", flat=True).first()
+        if last is None:
+            return []
+        return [when for when in reviews if timezone.localdate(when) > last]
 
     def _clerks(self, stores) -> dict[str, User]:
         """One clerk per store rings up that store's demo orders; the first is the staff login."""
@@ -873,7 +1044,7 @@ class Command(BaseCommand):
 
     # --- output -------------------------------------------------------------------------------
 
-    def _report(self, *, created, logins, assignment, history, elapsed) -> None:
+    def _report(self, *, created, logins, history, reviews, elapsed) -> None:
         out = self.stdout
         if created:
             out.write(
@@ -886,10 +1057,24 @@ class Command(BaseCommand):
             )
         else:
             out.write("The demo shop already exists: nothing added.")
-        total = sum(assignment.members_per_tier.values()) or 1
+        runs = TierReviewRun.objects.filter(period__in=[timezone.localdate(r) for r in reviews])
+        totals = Counter()
+        for run in runs:
+            totals.update(
+                promoted=run.promoted, demoted=run.demoted, held=run.held, warned=run.warned
+            )
+        if runs:
+            periods = sorted(run.period for run in runs)
+            out.write(
+                f"Monthly tier reviews {periods[0]:%Y-%m} to {periods[-1]:%Y-%m} "
+                f"({len(periods)}): {totals['promoted']} promotions, {totals['demoted']} "
+                f"demotions, {totals['held']} kept by a hold, {totals['warned']} warnings."
+            )
+        per_tier = Counter(Member.objects.values_list("tier__code", flat=True))
+        total = sum(per_tier.values()) or 1
         shares = ", ".join(
-            f"{code} {count} ({100 * count / total:.1f}%)"
-            for code, count in assignment.members_per_tier.items()
+            f"{tier.code} {per_tier[tier.code]} ({100 * per_tier[tier.code] / total:.1f}%)"
+            for tier in Tier.objects.order_by("-rank")
         )
         out.write(f"Tiers: {shares}")
         out.write(f"Demo seed took {elapsed:.1f} s.")
