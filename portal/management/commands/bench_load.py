@@ -81,13 +81,16 @@ def percentile(values: list[float], pct: float) -> float:
 
 def drive(page: Page, *, port: int, concurrency: int, seconds: float) -> None:
     """``concurrency`` clients, each sending the page's requests one after another (a new
-    connection each: gunicorn's sync workers close it) until ``seconds`` have passed."""
+    connection each: gunicorn's sync workers close it) until ``seconds`` have passed, and
+    at least one each (on a busy machine a thread may start after the deadline)."""
     deadline = time.perf_counter() + seconds
     lock = threading.Lock()
     turn = iter(range(10**12))
 
     def client() -> None:
-        while time.perf_counter() < deadline:
+        first = True
+        while first or time.perf_counter() < deadline:
+            first = False
             with lock:
                 path, session = page.targets[next(turn) % len(page.targets)]
             started = time.perf_counter()
