@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -111,6 +112,8 @@ class Order(models.Model):
         verbose_name = _("order")
         verbose_name_plural = _("orders")
         indexes = [models.Index(fields=["member", "-created_at"])]
+        # The sums are rounded to cents: SQLite keeps decimals as floating point, where
+        # 1.02 + 9.19 is not 10.21 (PostgreSQL's numeric is exact either way).
         constraints = [
             models.CheckConstraint(
                 condition=Q(
@@ -124,16 +127,20 @@ class Order(models.Model):
                 name="order_settlement_parts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(total=F("wallet_amount") + F("cash_amount") + F("card_amount")),
+                condition=Q(
+                    total=Round(F("wallet_amount") + F("cash_amount") + F("card_amount"), 2)
+                ),
                 name="order_total_is_sum_of_payments",
             ),
             models.CheckConstraint(
-                condition=Q(subtotal=F("discount") + F("total")),
+                condition=Q(subtotal=Round(F("discount") + F("total"), 2)),
                 name="order_subtotal_is_discount_plus_total",
             ),
             models.CheckConstraint(
                 condition=Q(
-                    discount=F("coupon_discount") + F("package_discount") + F("tier_discount")
+                    discount=Round(
+                        F("coupon_discount") + F("package_discount") + F("tier_discount"), 2
+                    )
                 ),
                 name="order_discount_is_sum_of_discounts",
             ),
