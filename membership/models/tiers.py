@@ -69,7 +69,13 @@ class Tier(BilingualNameMixin, ClusterableModel):
     )
     # Criteria (rolling window)
     window_months = models.PositiveSmallIntegerField(
-        _("window (months)"), default=12, validators=[MinValueValidator(1)]
+        _("window (months)"),
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Months are calendar months: the review on the 1st counts the whole months before "
+            "it (12 on 1 April: April last year to March). Members see the same months."
+        ),
     )
     min_spend = models.DecimalField(
         _("minimum spend in window"),
