@@ -51,9 +51,16 @@ class TierChange(AppendOnlyModel):
         "membership.Member", on_delete=models.CASCADE, related_name="tier_changes"
     )
     from_tier = models.ForeignKey(
-        "membership.Tier", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "membership.Tier",
+        verbose_name=_("from tier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    to_tier = models.ForeignKey("membership.Tier", on_delete=models.PROTECT, related_name="+")
+    to_tier = models.ForeignKey(
+        "membership.Tier", verbose_name=_("to tier"), on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(_("rule"), max_length=20, choices=Reason.choices)
     review = models.ForeignKey(
         TierReviewRun, null=True, blank=True, on_delete=models.PROTECT, related_name="changes"

@@ -330,12 +330,19 @@ def listing_headers(client, url, language) -> list[str]:
 
 @pytest.mark.parametrize(
     ("url_name", "english", "chinese"),
-    [(TIER_LIST, "Name", "名称"), (MEMBER_LIST, "Name", "姓名")],  # a tier's name, a person's
+    [
+        (TIER_LIST, "Name", "名称"),  # a tier's name
+        (MEMBER_LIST, "Name", "姓名"),  # a person's
+        ("wagtailsnippets_loyalty_tierchange:list", "From tier", "原等级"),
+    ],
 )
 def test_listing_headers_are_capitalised_and_translated(
     client, owner_user, url_name, english, chinese
 ):
-    MemberFactory(tier=TierFactory())
+    from loyalty.models import TierChange
+
+    member = MemberFactory(tier=TierFactory())
+    TierChange.objects.create(member=member, to_tier=member.tier, reason="promotion")
     client.force_login(owner_user)
 
     headers = listing_headers(client, reverse(url_name), "en")
