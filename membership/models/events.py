@@ -18,6 +18,9 @@ class MemberEvent(AppendOnlyModel):
         TOPPED_UP = "topped_up", _("Stored value topped up")
         TIER_CHANGED = "tier_changed", _("Tier changed")
         BIRTHDAY_SET = "birthday_set", _("Birthday set")
+        # A member someone referred completed their first order: the referrer's reward is due.
+        REFERRAL_QUALIFIED = "referral_qualified", _("Referral qualified")
+        PACKAGE_BOUGHT = "package_bought", _("Package bought")
 
     # Cascades when a member's account is closed: their history goes with them.
     member = models.ForeignKey("membership.Member", on_delete=models.CASCADE, related_name="events")

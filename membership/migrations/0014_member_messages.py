@@ -1,0 +1,8 @@
+# Filled in by the change that adds this step's models.
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [('membership', '0013_event_kinds_referral_package')]
+
+    operations = []
