@@ -3,6 +3,6 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [('loyalty', '0010_tier_change_labels'), ('membership', '0016_referrals')]
+    dependencies = [('loyalty', '0010_tier_change_labels'), ('membership', '0016_order_points_payment')]
 
     operations = []

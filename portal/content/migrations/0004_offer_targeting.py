@@ -5,8 +5,8 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [
         ("content", "0003_content_locales"),
-        ("membership", "0016_referrals"),
-        ("loyalty", "0013_reward_rules"),
+        ("membership", "0016_order_points_payment"),
+        ("loyalty", "0014_reward_rules"),
     ]
 
     operations = []

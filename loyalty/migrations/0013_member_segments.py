@@ -3,6 +3,6 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [('membership', '0015_member_segments')]
+    dependencies = [("loyalty", "0012_package_online_sale")]
 
     operations = []

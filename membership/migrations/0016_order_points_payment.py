@@ -3,6 +3,6 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [('loyalty', '0012_package_online_sale')]
+    dependencies = [("membership", "0015_referrals")]
 
     operations = []
