@@ -9,12 +9,48 @@ from .ledger import (
     WalletAccount,
     WalletEntry,
 )
+from .package_sales import PackageSale
 from .packages import Entitlement, EntitlementEntry, MemberPackage, Package, PackageItem
+from .points_catalogue import PointsReward
 from .reviews import MemberTierState, TierChange, TierReviewRun
+from .rules import (
+    EffectKind,
+    RewardRule,
+    RuleBudget,
+    RuleEffect,
+    RuleEventReceipt,
+    RuleFiring,
+    RulePeriod,
+    RuleTrigger,
+    SpendWindow,
+)
+from .segments import (
+    DynamicTagRule,
+    LifecycleStage,
+    MemberSegment,
+    SegmentRun,
+    SegmentSettings,
+    ValueGroup,
+)
 from .settings import ExpiryPolicy, LoyaltySettings
 from .topups import OnlineTopUp, StripeEvent, TopUpBonusRule
 
 __all__ = [
+    "DynamicTagRule",
+    "LifecycleStage",
+    "MemberSegment",
+    "SegmentRun",
+    "SegmentSettings",
+    "ValueGroup",
+    "EffectKind",
+    "RewardRule",
+    "RuleBudget",
+    "RuleEffect",
+    "RuleEventReceipt",
+    "RuleFiring",
+    "RulePeriod",
+    "RuleTrigger",
+    "SpendWindow",
     "TierChange",
     "TierReviewRun",
     "CouponEvent",
@@ -31,10 +67,12 @@ __all__ = [
     "OnlineTopUp",
     "Package",
     "PackageItem",
+    "PackageSale",
     "PointsAccount",
     "PointsAllocation",
     "PointsEntry",
     "PointsExpiryWarning",
+    "PointsReward",
     "StripeEvent",
     "TopUpBonusRule",
     "TopUpMethod",

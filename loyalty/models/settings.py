@@ -51,6 +51,35 @@ class LoyaltySettings(BaseGenericSetting):
     points_warning_days = models.PositiveSmallIntegerField(
         _("warn members this many days before points expire"), default=30
     )
+    # Spending points
+    points_payment_enabled = models.BooleanField(
+        _("members can pay with points"),
+        default=False,
+        help_text=_("At the counter, staff can take part of an order in points."),
+    )
+    points_payment_rate = models.PositiveIntegerField(
+        _("points per currency unit when paying"),
+        default=100,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "E.g. 100: 100 points pay 1.00. The value of the points used is rounded down "
+            "to the cent."
+        ),
+    )
+    points_payment_max_percent = models.PositiveSmallIntegerField(
+        _("largest share of an order payable with points (%)"),
+        default=50,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "0 to 100, of the amount due after packages and coupons. No points are earned "
+            "on the part paid with points."
+        ),
+    )
+    points_payment_minimum = models.PositiveIntegerField(
+        _("fewest points that can be used at once"),
+        default=0,
+        help_text=_("0 means any number of points. Also applies to the points catalogue."),
+    )
     # Tiers
     tier_warning_days = models.PositiveSmallIntegerField(
         _("warn members this many days before they would move down"),
@@ -90,6 +119,20 @@ class LoyaltySettings(BaseGenericSetting):
             ],
             heading=_("Points"),
         ),
+        MultiFieldPanel(
+            [
+                FieldPanel("points_payment_enabled"),
+                FieldPanel("points_payment_rate"),
+                FieldPanel("points_payment_max_percent"),
+                FieldPanel("points_payment_minimum"),
+            ],
+            heading=_("Spending points"),
+            help_text=_(
+                "Points can pay part of an order at the counter, and members can exchange "
+                "them for coupons in the points catalogue (Stored value & coupons → Points "
+                "rewards)."
+            ),
+        ),
         MultiFieldPanel([FieldPanel("tier_warning_days")], heading=_("Tiers")),
         MultiFieldPanel(
             [FieldPanel("top_up_amount_choices"), FieldPanel("top_up_maximum")],
@@ -117,6 +160,17 @@ class LoyaltySettings(BaseGenericSetting):
             models.CheckConstraint(
                 condition=Q(top_up_maximum__gt=0), name="top_up_maximum_positive"
             ),
+            models.CheckConstraint(
+                condition=Q(points_payment_rate__gte=1), name="points_payment_rate_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(points_payment_max_percent__gte=0, points_payment_max_percent__lte=100),
+                name="points_payment_share_is_a_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(points_payment_minimum__gte=0),
+                name="points_payment_minimum_not_negative",
+            ),
         ]
 
     def clean(self):
@@ -130,6 +184,14 @@ class LoyaltySettings(BaseGenericSetting):
         if self.top_up_maximum and any(a > self.top_up_maximum for a in amounts):
             raise ValidationError(
                 {"top_up_amount_choices": _("An offered amount is above the largest top-up.")}
+            )
+        if self.points_payment_rate is not None and self.points_payment_rate < 1:
+            raise ValidationError(
+                {"points_payment_rate": _("Enter at least 1 point per currency unit.")}
+            )
+        if self.points_payment_max_percent is not None and self.points_payment_max_percent > 100:
+            raise ValidationError(
+                {"points_payment_max_percent": _("Enter a share between 0 and 100.")}
             )
         if not (self.pay_by_card or self.pay_by_alipay or self.pay_by_wechat_pay):
             raise ValidationError(_("Choose at least one online payment method."))

@@ -13,9 +13,17 @@ How an order is priced:
 2. a package entitlement covers items of its category (their unit price × uses);
 3. a coupon takes its value off what is left, as loyalty.engine.coupons decides (minimum
    spend, category scope, free item, validity, uses) for the quote and the redemption alike;
-4. the amount due is split between stored value, cash and card and must add up exactly;
-5. the stored-value part gets the tier's discount (the member pays less from the balance);
-6. points are earned on what was actually paid, with the tier's multiplier.
+4. points may pay part of the amount due, as the owner allows (loyalty.engine.points_payment:
+   a rate, a largest share of the amount due, a minimum; their value is rounded down to the
+   cent), never more than the member's spendable balance;
+5. the rest is split between stored value, cash and card and must add up exactly;
+6. the stored-value part gets the tier's discount (the member pays less from the balance);
+7. points are earned on the money actually paid (stored value charged, cash, card), with the
+   tier's multiplier: the part paid with points earns none.
+
+A refund or void gives the points used as payment back (a reversal entry pointing at the
+redemption) before it takes back the points earned, so points earned on the order and spent
+since are taken from the returned ones first.
 """
 
 from dataclasses import dataclass, field
@@ -30,6 +38,7 @@ from django.utils.translation import gettext as _
 from loyalty.conf import loyalty_settings
 from loyalty.engine import ledger as engine
 from loyalty.engine.coupons import CouponLine
+from loyalty.engine.points_payment import PointsPaymentCap, points_payment_cap, points_value
 from loyalty.lock_objects import lock_member
 from loyalty.models import (
     CouponEvent,
@@ -41,6 +50,7 @@ from loyalty.models import (
     WalletAccount,
     WalletEntry,
 )
+from loyalty.selectors.points_spending import points_payment_rule, points_spendable
 from membership.limits import order_amount_check
 from membership.models import Member, Order, Store, User
 from membership.selectors.orders import order_by_key
@@ -57,7 +67,7 @@ from membership.services.orders import (
 from ._base import parse_money, require_key
 from .coupons import coupon_check, coupon_redeem, coupon_refusal_message, coupon_release
 from .packages import package_consume, package_consume_reverse
-from .points import points_earn, points_for_purchase, points_reverse
+from .points import points_earn, points_for_purchase, points_redeem, points_reverse
 from .tier_review import tier_promote_on_order
 from .wallet import wallet_pay, wallet_refund
 
@@ -69,14 +79,17 @@ ORDER_SOURCE = "order"
 @dataclass(frozen=True)
 class PaymentSplit:
     """How the amount due is paid. ``stored_value`` is the list-price part paid from the
-    balance; the member is charged that less the tier's discount."""
+    balance; the member is charged that less the tier's discount. ``points`` are spent as
+    payment; what they are worth is the rest of the amount due."""
 
     stored_value: Decimal = ZERO
     cash: Decimal = ZERO
     card: Decimal = ZERO
+    points: int = 0
 
     @property
     def total(self) -> Decimal:
+        """The money parts (the points' value comes on top)."""
         return self.stored_value + self.cash + self.card
 
 
@@ -108,10 +121,19 @@ class CheckoutQuote:
     wallet_balance: Decimal
     points: int
     warnings: list[str] = field(default_factory=list)
+    points_redeemed: int = 0  # points spent as payment
+    points_amount: Decimal = ZERO  # what they pay
+    points_cap: PointsPaymentCap | None = None  # the most points this order can take
 
     @property
     def paid(self) -> Decimal:
+        """Money paid (what points are earned on)."""
         return self.wallet_charged + self.payments.cash + self.payments.card
+
+    @property
+    def total_paid(self) -> Decimal:
+        """Money and points: the order's total."""
+        return self.paid + self.points_amount
 
     @property
     def discount(self) -> Decimal:
@@ -134,6 +156,8 @@ class CheckoutQuote:
             cash_amount=self.payments.cash,
             card_amount=self.payments.card,
             points_earned=self.points,
+            points_redeemed=self.points_redeemed,
+            points_amount=self.points_amount,
         )
 
 
@@ -142,11 +166,69 @@ def _money(value, field_name: str) -> Decimal:
 
 
 def _payments(payments: PaymentSplit) -> PaymentSplit:
+    points = payments.points
+    if not isinstance(points, int) or isinstance(points, bool) or points < 0:
+        raise _points_error(
+            _("Enter the points to use as a whole number, 0 or more."), code="invalid"
+        )
     return PaymentSplit(
         stored_value=_money(payments.stored_value, "stored_value"),
         cash=_money(payments.cash, "cash"),
         card=_money(payments.card, "card"),
+        points=points,
     )
+
+
+def checkout_points_cap(*, member: Member, due: Decimal) -> PointsPaymentCap:
+    """The most points this member can pay this amount due with, and what they are worth."""
+    return points_payment_cap(
+        due=due, balance=points_spendable(member=member), rule=points_payment_rule()
+    )
+
+
+def checkout_points_value(*, points: int) -> Decimal:
+    """What `points` pay at the owner's rate (rounded down to the cent)."""
+    return points_value(points=points, rate=points_payment_rule().rate) if points > 0 else ZERO
+
+
+def _points_error(message: str, *, code: str) -> ValidationError:
+    return ValidationError({"points": ValidationError(message, code=code)})
+
+
+def _points_payment(*, points: int, cap: PointsPaymentCap) -> Decimal:
+    """The value of `points` spent as payment, or ValidationError saying why not."""
+    if points == 0:
+        return ZERO
+    rule = cap.rule
+    if not rule.enabled:
+        raise _points_error(_("Paying with points is turned off."), code="points_off")
+    if points < rule.minimum:
+        raise _points_error(
+            _("Use at least %(minimum)d points at a time.") % {"minimum": rule.minimum},
+            code="points_minimum",
+        )
+    if points > cap.balance:
+        raise _points_error(
+            _("The member has %(balance)d points to spend; %(points)d were entered.")
+            % {"balance": cap.balance, "points": points},
+            code="not_enough_points",
+        )
+    if points > cap.max_points:
+        raise _points_error(
+            _(
+                "At most %(max)d points can pay this order (%(percent)d%% of the amount due, "
+                "%(share)s)."
+            )
+            % {"max": cap.max_points, "percent": rule.max_percent, "share": cap.share_amount},
+            code="points_above_share",
+        )
+    amount = points_value(points=points, rate=rule.rate)
+    if amount <= 0:
+        raise _points_error(
+            _("%(points)d points are worth less than one cent.") % {"points": points},
+            code="points_too_few",
+        )
+    return amount
 
 
 def _lines_after_package(
@@ -274,7 +356,18 @@ def checkout_quote(
         member=member, lines=lines, coupon=coupon, package_entitlement=package_entitlement
     )
     payments = _payments(payments)
-    if payments.total != price.due:
+    cap = checkout_points_cap(member=member, due=price.due)
+    points_amount = _points_payment(points=payments.points, cap=cap)
+    if payments.total + points_amount != price.due:
+        if points_amount:
+            raise ValidationError(
+                _(
+                    "The payments (%(paid)s) and the points (%(points)s) must add up to the "
+                    "amount due (%(due)s)."
+                )
+                % {"paid": payments.total, "points": points_amount, "due": price.due},
+                code="does_not_add_up",
+            )
         raise ValidationError(
             _("The payments (%(paid)s) must add up to the amount due (%(due)s).")
             % {"paid": payments.total, "due": price.due},
@@ -312,6 +405,9 @@ def checkout_quote(
         wallet_charged=charged,
         wallet_balance=balance,
         points=points,
+        points_redeemed=payments.points,
+        points_amount=points_amount,
+        points_cap=cap,
     )
 
 
@@ -417,6 +513,18 @@ def checkout_order(
         )
         if payment.discount != quote.tier_discount or payment.charged != quote.wallet_charged:
             raise _changed()
+    if quote.points_redeemed > 0:
+        spent = points_redeem(
+            member=member,
+            points=quote.points_redeemed,
+            idempotency_key=_key(order, "points-redeem"),
+            acting_user=acting_user,
+            reason=_("Paid for order %(number)s") % {"number": order.number},
+            now=now,
+            **source,
+        )
+        if spent.amount != -quote.points_redeemed:
+            raise _changed()
     if quote.paid > 0:
         earned = points_earn(
             member=member,
@@ -450,15 +558,24 @@ def checkout_order(
             "cash": str(order.cash_amount),
             "card": str(order.card_amount),
             "points": order.points_earned,
+            "points_redeemed": order.points_redeemed,
+            "points_amount": str(order.points_amount),
         },
     )
     return order
 
 
 def _reverse_settlement(*, order: Order, acting_user: User, reason: str) -> dict:
-    """Give back stored value, take back points, release the coupon and package uses."""
+    """Give back stored value and the points paid with, take back the points earned, release
+    the coupon and package uses."""
     source = {"source_type": ORDER_SOURCE, "source_id": order.number}
-    done: dict = {"stored_value": "0.00", "points": 0, "coupon": False, "package_uses": 0}
+    done: dict = {
+        "stored_value": "0.00",
+        "points": 0,
+        "points_returned": 0,
+        "coupon": False,
+        "package_uses": 0,
+    }
     for payment in WalletEntry.objects.filter(kind=EntryKind.PAY, **source).order_by("pk"):
         refund = wallet_refund(
             payment_entry=payment,
@@ -467,6 +584,15 @@ def _reverse_settlement(*, order: Order, acting_user: User, reason: str) -> dict
             reason=reason,
         )
         done["stored_value"] = str(Decimal(done["stored_value"]) + refund.amount)
+    # Points paid with go back first, so points earned here and spent since come out of them.
+    for spent in PointsEntry.objects.filter(kind=EntryKind.REDEEM, **source).order_by("pk"):
+        given_back = points_reverse(
+            entry=spent,
+            idempotency_key=_key(order, f"refund:points-redeem:{spent.pk}"),
+            acting_user=acting_user,
+            reason=reason,
+        )
+        done["points_returned"] += given_back.amount if given_back else 0
     for earned in PointsEntry.objects.filter(kind=EntryKind.EARN, **source).order_by("pk"):
         reversal = points_reverse(
             entry=earned,
@@ -533,7 +659,8 @@ def _cancel(*, order: Order, status: str, reason: str, acting_user: User) -> Ord
 
 @transaction.atomic
 def order_refund(*, order: Order, reason: str, acting_user: User) -> Order:
-    """Refund an order: stored value back, points taken back, coupon and package uses released.
+    """Refund an order: stored value and points paid with back, points earned taken back,
+    coupon and package uses released.
 
     Cash and card are handed back by staff (the audit row says how much). Twice is refused.
     """

@@ -62,7 +62,7 @@ class Order(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # How the order was settled. discount = coupon + package + tier discount, and
-    # total (what the member paid) = stored value + cash + card.
+    # total (what the member paid) = stored value + cash + card + points.
     coupon_discount = models.DecimalField(
         _("coupon discount"), max_digits=12, decimal_places=2, default=Decimal("0")
     )
@@ -91,6 +91,11 @@ class Order(models.Model):
         _("paid by card"), max_digits=12, decimal_places=2, default=Decimal("0")
     )
     points_earned = models.PositiveIntegerField(_("points earned"), default=0)
+    # Points spent as payment, and the money they covered (part of the total).
+    points_redeemed = models.PositiveIntegerField(_("points used as payment"), default=0)
+    points_amount = models.DecimalField(
+        _("paid with points"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
     # A double-submitted checkout form carries the same key and records one order.
     idempotency_key = models.CharField(
         _("idempotency key"), max_length=160, null=True, blank=True, unique=True
@@ -123,12 +128,20 @@ class Order(models.Model):
                     wallet_amount__gte=0,
                     cash_amount__gte=0,
                     card_amount__gte=0,
+                    points_amount__gte=0,
+                    points_redeemed__gte=0,
                 ),
                 name="order_settlement_parts_not_negative",
             ),
             models.CheckConstraint(
                 condition=Q(
-                    total=Round(F("wallet_amount") + F("cash_amount") + F("card_amount"), 2)
+                    total=Round(
+                        F("wallet_amount")
+                        + F("cash_amount")
+                        + F("card_amount")
+                        + F("points_amount"),
+                        2,
+                    )
                 ),
                 name="order_total_is_sum_of_payments",
             ),
@@ -151,6 +164,10 @@ class Order(models.Model):
                 condition=Q(discount__gte=0), name="order_discount_not_negative"
             ),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(points_amount=0) | Q(points_redeemed__gt=0),
+                name="order_points_amount_needs_points",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from membership.limits import order_amount_check
 from membership.models import Member, MemberEvent, Order, OrderLine, ServiceCategory, Store, User
 from membership.services.events import member_event_record
+from membership.services.referrals import referral_qualify
 
 ZERO = Decimal("0.00")
 MAX_LINES = 50
@@ -46,6 +47,8 @@ class OrderSettlement:
     cash_amount: Decimal = ZERO
     card_amount: Decimal = ZERO
     points_earned: int = 0
+    points_redeemed: int = 0  # points spent as payment, worth points_amount
+    points_amount: Decimal = ZERO
 
     @property
     def discount(self) -> Decimal:
@@ -53,7 +56,7 @@ class OrderSettlement:
 
     @property
     def paid(self) -> Decimal:
-        return self.wallet_amount + self.cash_amount + self.card_amount
+        return self.wallet_amount + self.cash_amount + self.card_amount + self.points_amount
 
 
 def order_line_priced(
@@ -132,8 +135,12 @@ def order_record(
         settlement.wallet_amount,
         settlement.cash_amount,
         settlement.card_amount,
+        settlement.points_amount,
     ]
-    if any(part < 0 for part in parts) or settlement.points_earned < 0:
+    if (
+        any(part < 0 for part in parts)
+        or min(settlement.points_earned, settlement.points_redeemed) < 0
+    ):
         raise ValidationError(_("Payments and discounts cannot be negative."), code="negative")
     if settlement.discount + settlement.paid != subtotal:
         raise ValidationError(
@@ -165,6 +172,8 @@ def order_record(
         cash_amount=settlement.cash_amount,
         card_amount=settlement.card_amount,
         points_earned=settlement.points_earned,
+        points_redeemed=settlement.points_redeemed,
+        points_amount=settlement.points_amount,
         idempotency_key=idempotency_key or None,
         created_at=now,
     )
@@ -186,6 +195,9 @@ def order_record(
         source_id=order.number,
         data={"store": store.pk, "total": str(order.total), "subtotal": str(order.subtotal)},
     )
+    if member.first_visit_at is None:
+        # The member's first order: if a friend referred them, the referral qualifies now.
+        referral_qualify(member_id=member.pk, order_number=order.number, now=order.created_at)
     return order
 
 
