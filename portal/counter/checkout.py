@@ -18,9 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from loyalty.flows.top_up import counter_top_up
 from loyalty.selectors.coupons import coupons_usable_for_member
 from loyalty.selectors.packages import packages_for_member
+from loyalty.selectors.points_spending import points_payment_rule, points_spendable
 from loyalty.selectors.wallet import wallet_balance, wallet_balance_after_order
 from loyalty.services.checkout import (
     checkout_order,
+    checkout_points_value,
     checkout_price,
     checkout_quote,
     order_can_cancel,
@@ -81,6 +83,14 @@ def _checkout_form(request, member: Member, data=None):
     return form, balance
 
 
+def _points_context(member: Member) -> dict:
+    """What the form says about paying with points (nothing when the owner turned it off)."""
+    rule = points_payment_rule()
+    if not rule.enabled:
+        return {"points_rule": None}
+    return {"points_rule": rule, "points_balance": points_spendable(member=member)}
+
+
 def _hidden_fields(post) -> list[tuple[str, str]]:
     """Echo the submitted form on the confirmation page (the key stays the same)."""
     skip = {"csrfmiddlewaretoken", "confirm", "edit"}
@@ -98,7 +108,7 @@ def checkout(request, number: str):
         return _render(
             request,
             "portal/counter/checkout.html",
-            {"member": member, "form": form, "balance": balance},
+            {"member": member, "form": form, "balance": balance} | _points_context(member),
         )
     key = CheckoutForm.submitted_key(request.POST)
     if request.POST.get("confirm") == "1" and key:
@@ -108,7 +118,7 @@ def checkout(request, number: str):
         if done is not None and done.member_id == member.pk:
             return redirect("counter:order", number=done.number)
     form, balance = _checkout_form(request, member, request.POST)
-    context = {"member": member, "form": form, "balance": balance}
+    context = {"member": member, "form": form, "balance": balance} | _points_context(member)
     if not form.is_valid():
         return _render(request, "portal/counter/checkout.html", context, status=400)
     if "edit" in request.POST:
@@ -122,7 +132,8 @@ def checkout(request, number: str):
             coupon=data["coupon"],
             package_entitlement=data["package"],
         )
-        payments = form.payments(due=price.due)
+        points = form.points_used()
+        payments = form.payments(due=price.due, points_amount=checkout_points_value(points=points))
         if request.POST.get("confirm") == "1":
             order = checkout_order(
                 member=member,
@@ -136,11 +147,16 @@ def checkout(request, number: str):
                 acting_user=request.user,
                 idempotency_key=data["key"],
             )
-            messages.success(
-                request,
-                _("Order %(number)s recorded. %(points)d points earned.")
-                % {"number": order.number, "points": order.points_earned},
-            )
+            text = _("Order %(number)s recorded. %(points)d points earned.") % {
+                "number": order.number,
+                "points": order.points_earned,
+            }
+            if order.points_redeemed:
+                text += " " + _("%(points)d points used, paying %(amount)s.") % {
+                    "points": order.points_redeemed,
+                    "amount": money(order.points_amount, order.currency),
+                }
+            messages.success(request, text)
             return redirect("counter:order", number=order.number)
         quote = checkout_quote(
             member=member,

@@ -93,6 +93,16 @@ class CheckoutForm(forms.Form):
     stored_value = MoneyField(label=_("From stored value (before discount)"), required=False)
     cash = MoneyField(label=_("Cash"), required=False)
     card = MoneyField(label=_("Card"), required=False)
+    points = forms.IntegerField(
+        label=_("Points to use"),
+        required=False,
+        min_value=0,
+        max_value=10**9,
+        error_messages={"invalid": _("Enter the points as a whole number, like 500.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*"}
+        ),
+    )
     key = forms.CharField(widget=forms.HiddenInput, max_length=160)
 
     def __init__(self, *args, categories, coupons, entitlements, need_store: bool, **kwargs):
@@ -184,17 +194,24 @@ class CheckoutForm(forms.Form):
                 raise forms.ValidationError(_("Enter how much is paid each way."))
         return data
 
-    def payments(self, *, due: Decimal) -> PaymentSplit:
-        """The split: everything one way, or the amounts entered for a mixed payment."""
+    def points_used(self) -> int:
+        return self.cleaned_data.get("points") or 0
+
+    def payments(self, *, due: Decimal, points_amount: Decimal = ZERO) -> PaymentSplit:
+        """The split: the points entered, then the rest one way, or the amounts entered for a
+        mixed payment. `points_amount` is what the points entered are worth."""
         data = self.cleaned_data
         method = data["pay_with"]
+        points = self.points_used()
         if method == self.PAY_MIXED:
             return PaymentSplit(
                 stored_value=data.get("stored_value") or ZERO,
                 cash=data.get("cash") or ZERO,
                 card=data.get("card") or ZERO,
+                points=points,
             )
-        return PaymentSplit(**{method: due})
+        # Points worth more than the amount due are refused by the quote (above the share).
+        return PaymentSplit(**{method: max(due - points_amount, ZERO)}, points=points)
 
 
 class CancelOrderForm(forms.Form):
