@@ -20,8 +20,9 @@ from loyalty.engine import coupons as engine
 from loyalty.lock_objects import lock_coupon, lock_member
 from loyalty.models import CouponEvent, CouponTemplate, MemberCoupon
 from loyalty.selectors.coupons import coupon_member_uses, coupon_terms
-from membership.models import Member, User
+from membership.models import Member, MemberMessage, User
 from membership.services.audit import audit_record
+from membership.services.messages import member_message_post
 
 from ._base import parse_money, require_key
 
@@ -186,6 +187,20 @@ def coupon_issue(
         source_type=source_type,
         source_id=str(source_id),
         acting_user=acting_user,
+        created_at=now,
+    )
+    member_message_post(
+        member_id=member.pk,
+        kind=MemberMessage.Kind.COUPON_ISSUED,
+        data={
+            "coupon_id": coupon.pk,
+            "name_zh": template.name_zh,
+            "name_en": template.name_en,
+            "last_day": coupon.last_day.isoformat(),
+            "source_type": source_type,
+            "source_id": str(source_id),
+        },
+        idempotency_key=f"coupon:{coupon.pk}",
         created_at=now,
     )
     return coupon

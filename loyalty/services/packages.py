@@ -19,7 +19,8 @@ from loyalty.models import (
     MemberPackage,
     Package,
 )
-from membership.models import Member, ServiceCategory
+from membership.models import Member, MemberMessage, ServiceCategory
+from membership.services.messages import member_message_post
 
 from ._base import entry_provenance, require_key
 
@@ -125,6 +126,20 @@ def package_grant(
             acting_user=acting_user,
             now=now,
         )
+    member_message_post(
+        member_id=member.pk,
+        kind=MemberMessage.Kind.PACKAGE_GRANTED,
+        data={
+            "member_package_id": member_package.pk,
+            "name_zh": package.name_zh,
+            "name_en": package.name_en,
+            "expires_at": expires_at.isoformat() if expires_at else "",
+            "source_type": source_type,
+            "source_id": str(source_id),
+        },
+        idempotency_key=f"package:{member_package.pk}",
+        created_at=now,
+    )
     return member_package
 
 

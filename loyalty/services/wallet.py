@@ -31,8 +31,9 @@ from loyalty.models import (
     WalletAccount,
     WalletEntry,
 )
-from membership.models import Member, MemberEvent
+from membership.models import Member, MemberEvent, MemberMessage
 from membership.services.events import member_event_record
+from membership.services.messages import member_message_post
 
 from ._base import entry_provenance, existing_entry, parse_money, require_key
 
@@ -121,6 +122,23 @@ def _append(
         created_at=now or timezone.now(),
     )
     account.save(update_fields=["principal", "bonus", "updated_at"])
+    # The 余额变动提醒: every wallet entry is written here, so every change is told once.
+    member_message_post(
+        member_id=account.member_id,
+        kind=MemberMessage.Kind.BALANCE_CHANGED,
+        data={
+            "entry_id": entry.pk,
+            "entry_kind": kind,
+            "amount": str(entry.amount),
+            "bonus": str(bonus) if kind == EntryKind.TOP_UP and bonus > 0 else "",
+            "balance_after": str(entry.balance_after),
+            "currency": entry.currency,
+            "source_type": source_type,
+            "source_id": str(source_id),
+        },
+        idempotency_key=f"wallet_entry:{entry.pk}",
+        created_at=entry.created_at,
+    )
     return entry
 
 

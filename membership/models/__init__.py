@@ -6,6 +6,7 @@ from .events import MemberEvent
 from .feedback import OrderFeedback
 from .followups import FollowUpTask
 from .members import Member, MemberNote
+from .messages import MemberMessage, MessageDelivery
 from .orders import Order, OrderLine, ServiceCategory
 from .stores import Store
 from .tags import MemberTag, Tag
@@ -19,7 +20,9 @@ __all__ = [
     "MemberCard",
     "MemberEvent",
     "Member",
+    "MemberMessage",
     "MemberNote",
+    "MessageDelivery",
     "MemberTag",
     "Order",
     "OrderFeedback",

@@ -71,6 +71,9 @@ class Member(models.Model):
     consent_marketing_sms = models.BooleanField(_("offers by SMS"), default=False)
     consent_marketing_email = models.BooleanField(_("offers by email"), default=False)
     consent_terms_at = models.DateTimeField(_("accepted terms at"), null=True, blank=True)
+    # Service notices (stored-value changes, packages) outside the app; the inbox has them all.
+    notify_by_sms = models.BooleanField(_("account notices by SMS"), default=False)
+    notify_by_email = models.BooleanField(_("account notices by email"), default=False)
     # Tier (set only by the tier review service)
     tier = models.ForeignKey(
         "membership.Tier",

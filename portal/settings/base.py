@@ -258,6 +258,11 @@ if SMS_HOURLY_LIMIT < 0 or ALLAUTH_TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("SMS_HOURLY_LIMIT and TRUSTED_PROXY_COUNT cannot be negative.")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
+# Where member messages go besides the inbox, in order: MessageChannel classes by dotted path
+# (membership/channels.py). A WeChat gateway is one more class here.
+PORTAL_MESSAGE_CHANNELS = env_list(
+    "PORTAL_MESSAGE_CHANNELS", "membership.channels.SMSChannel,membership.channels.EmailChannel"
+)
 
 # --- Wagtail ---------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Membership portal")
