@@ -13,7 +13,14 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from loyalty.models import CouponTemplate, Package, TierChange, TierReviewRun, TopUpBonusRule
+from loyalty.models import (
+    CouponTemplate,
+    Package,
+    PointsReward,
+    TierChange,
+    TierReviewRun,
+    TopUpBonusRule,
+)
 from membership.backoffice import LinkedIndexView, ShopInspectView, name_column
 
 
@@ -108,6 +115,27 @@ class CouponTemplateViewSet(SnippetViewSet):
     ]
 
 
+class PointsRewardViewSet(SnippetViewSet):
+    """The points catalogue: coupons members take for points on /me/points/rewards/."""
+
+    model = PointsReward
+    icon = "pick"
+    menu_label = _("Points rewards")
+    index_view_class = LinkedIndexView
+    list_display = [
+        name_column(),
+        "points_cost",
+        "coupon_template",
+        "per_member_limit",
+        "sort_order",
+        "is_active",
+    ]
+    list_filter = ["is_active"]
+    search_fields = ["name_zh", "name_en"]
+    search_backend_name = None
+    copy_view_enabled = False
+
+
 class ViewOnlyPolicy(ModelPermissionPolicy):
     """History is looked at, never edited: reviews and moves are written by the services."""
 
@@ -185,7 +213,7 @@ register_snippet(TierHistoryGroup)
 
 
 class LoyaltyGroup(SnippetViewSetGroup):
-    items = (PackageViewSet, TopUpBonusRuleViewSet, CouponTemplateViewSet)
+    items = (PackageViewSet, TopUpBonusRuleViewSet, CouponTemplateViewSet, PointsRewardViewSet)
     menu_icon = "pick"
     menu_label = _("Stored value & coupons")
     menu_name = "loyalty"

@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
             name="points_payment_minimum",
             field=models.PositiveIntegerField(
                 default=0,
-                help_text="0 means any number of points. Also applies to the points catalogue.",
+                help_text="0 means any number of points.",
                 verbose_name="fewest points that can be used at once",
             ),
         ),

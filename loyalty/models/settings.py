@@ -78,7 +78,7 @@ class LoyaltySettings(BaseGenericSetting):
     points_payment_minimum = models.PositiveIntegerField(
         _("fewest points that can be used at once"),
         default=0,
-        help_text=_("0 means any number of points. Also applies to the points catalogue."),
+        help_text=_("0 means any number of points."),
     )
     # Tiers
     tier_warning_days = models.PositiveSmallIntegerField(

@@ -2,7 +2,7 @@ from django.urls import path
 
 from portal import converters  # noqa: F401 (registers the path converters)
 
-from . import card, coupons, orders, profile, tier, views, wallet
+from . import card, coupons, orders, points_rewards, profile, tier, views, wallet
 
 app_name = "customer"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("profile/", profile.profile, name="profile"),
     path("wallet/", wallet.wallet, name="wallet"),
     path("points/", wallet.points, name="points"),
+    path("points/rewards/", points_rewards.points_rewards, name="points-rewards"),
     path("packages/", wallet.packages, name="packages"),
     path("coupons/", coupons.coupons, name="coupons"),
     path("orders/", orders.orders, name="orders"),
