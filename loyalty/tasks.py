@@ -11,6 +11,7 @@ from django.tasks import task
 
 from loyalty.flows.points_expiry import points_warn_expiring
 from loyalty.services.points import points_expire_due
+from loyalty.services.segments import segments_recompute_all
 from loyalty.services.tier_review import current_period_start, tier_review_run
 from loyalty.services.tier_warnings import tier_warnings_send
 
@@ -38,3 +39,16 @@ def run_points_expiry() -> dict:
 def run_tier_warnings() -> dict:
     """Text members the next review will move down, from the owner's days before it."""
     return {"members_texted": tier_warnings_send()}
+
+
+@cron("30 2 * * *")  # every night at 02:30
+@task
+def run_segments() -> dict:
+    """Every member's lifecycle stage, RFM scores, value group and dynamic tags."""
+    result = segments_recompute_all()
+    return {
+        "members": result.members,
+        "tags_added": result.tags_added,
+        "tags_removed": result.tags_removed,
+        "duration_ms": result.duration_ms,
+    }

@@ -6,8 +6,10 @@ here: money and points move only through the services.
 """
 
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -15,6 +17,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from loyalty.models import (
     CouponTemplate,
+    DynamicTagRule,
     Package,
     PointsReward,
     TierChange,
@@ -221,3 +224,32 @@ class LoyaltyGroup(SnippetViewSetGroup):
 
 
 register_snippet(LoyaltyGroup)
+
+
+class DynamicTagRuleViewSet(ModelViewSet):
+    """The owner's dynamic tag rules; the nightly segment run and each order apply them."""
+
+    model = DynamicTagRule
+    icon = "tag"
+    menu_label = _("Dynamic tag rules")
+    menu_name = "dynamic-tag-rules"
+    menu_order = 206
+    add_to_admin_menu = True
+    list_display = ["tag", "kind", "amount", "count", "days", "is_active"]
+    list_filter = ["is_active", "kind"]
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    panels = [
+        FieldPanel("tag"),
+        FieldPanel("kind"),
+        FieldRowPanel([FieldPanel("amount"), FieldPanel("count"), FieldPanel("days")]),
+        FieldPanel("is_active"),
+    ]
+
+    def get_queryset(self, request):
+        return DynamicTagRule.objects.select_related("tag")
+
+
+@hooks.register("register_admin_viewset")
+def register_dynamic_tag_rules():
+    return DynamicTagRuleViewSet("dynamic_tag_rules")

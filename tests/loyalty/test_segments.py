@@ -1,10 +1,13 @@
 """Recomputing segments: every member at once (set-based, a fixed number of queries) and one
 member after an order give the same rows; dynamic tags follow the members, static ones stay."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from crontask import scheduler
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,6 +15,7 @@ from django.utils import timezone
 
 from loyalty.models import DynamicTagRule, MemberSegment, SegmentRun, SegmentSettings
 from loyalty.services.segments import segments_recompute_all, segments_refresh_member
+from loyalty.tasks import run_segments
 from membership.models import MemberTag, Order, Tag
 from tests.factories import MemberFactory, OrderFactory, StaffFactory
 
@@ -280,3 +284,19 @@ def test_settings_refuse_sleeping_before_active_and_fixed_lines_without_numbers(
         settings.full_clean()
     assert set(error.value.message_dict) == {"sleeping_days", "amount_line", "frequency_line"}
     SegmentSettings(active_days=90, sleeping_days=91).full_clean()
+
+
+def test_segments_are_recomputed_every_night():
+    shop = ZoneInfo(django_settings.TIME_ZONE)
+    job = next(job for job in scheduler.get_jobs() if job.name == "run_segments")
+
+    after = datetime(2026, 11, 23, 9, 0, tzinfo=shop)
+    assert job.trigger.get_next_fire_time(None, after) == datetime(2026, 11, 24, 2, 30, tzinfo=shop)
+
+
+def test_the_nightly_task_runs_the_recompute():
+    MemberFactory()
+
+    result = run_segments.call()
+
+    assert result["members"] == 1 and MemberSegment.objects.count() == 1

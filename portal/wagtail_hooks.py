@@ -1,0 +1,27 @@
+"""The owner's report views in /cms/ (portal.owner), registered here: ``portal`` is the
+installed app whose hooks Wagtail loads."""
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+
+from portal.owner.segments import SegmentReportMenuItem, SegmentReportView
+
+
+@hooks.register("register_admin_urls")
+def register_segment_report_urls():
+    return [
+        path("reports/segments/", SegmentReportView.as_view(), name="owner_segments"),
+        path(
+            "reports/segments/results/",
+            SegmentReportView.as_view(results_only=True),
+            name="owner_segments_results",
+        ),
+    ]
+
+
+@hooks.register("register_reports_menu_item")
+def register_segment_report_menu_item():
+    return SegmentReportMenuItem(
+        _("Segments"), reverse("owner_segments"), name="segments", icon_name="group", order=100
+    )
