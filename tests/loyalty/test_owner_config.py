@@ -35,6 +35,9 @@ def test_owner_saves_the_points_rule_and_amounts(client, owner_user):
             "top_up_maximum": "1000",
             "pay_by_card": "on",
             "pay_by_alipay": "on",
+            "points_payment_rate": "100",
+            "points_payment_max_percent": "50",
+            "points_payment_minimum": "0",
         },
     )
     assert response.status_code == 302

@@ -20,7 +20,13 @@ from loyalty.services.checkout import (
 from loyalty.services.points import points_earn, points_redeem
 from membership.models import Order, StaffAction
 from membership.services.orders import OrderLineInput
-from tests.factories import MemberFactory, OrderFactory, ServiceCategoryFactory, StaffFactory
+from tests.factories import (
+    MemberFactory,
+    OrderFactory,
+    OwnerFactory,
+    ServiceCategoryFactory,
+    StaffFactory,
+)
 from tests.loyalty.helpers import assert_ledger_consistent
 
 D = Decimal
@@ -273,3 +279,79 @@ def test_the_database_refuses_an_order_whose_points_do_not_add_up(shop):
             points_amount=D("10"),
             points_redeemed=0,
         )
+
+
+# --- the owner's settings ------------------------------------------------------------------
+
+
+def owner_post(client, row, **fields):
+    data = {
+        "points_per_currency_unit": "1",
+        "points_expiry_policy": "never",
+        "points_expiry_months": "12",
+        "points_warning_days": "30",
+        "tier_warning_days": "7",
+        "top_up_amount_choices": "100",
+        "top_up_maximum": "1000",
+        "pay_by_card": "on",
+        "points_payment_enabled": "on",
+        "points_payment_rate": "100",
+        "points_payment_max_percent": "50",
+        "points_payment_minimum": "0",
+    } | fields
+    return client.post(f"/cms/settings/loyalty/loyaltysettings/{row.pk}/", data)
+
+
+@pytest.fixture
+def owner_client(client, db):
+    client.force_login(OwnerFactory())
+    return client
+
+
+def test_owner_sets_how_points_are_spent(owner_client):
+    row = LoyaltySettings.load()
+    page = owner_client.get(f"/cms/settings/loyalty/loyaltysettings/{row.pk}/")
+    assert "Spending points" in page.content.decode()
+    response = owner_post(
+        owner_client,
+        row,
+        points_payment_rate="50",
+        points_payment_max_percent="30",
+        points_payment_minimum="200",
+    )
+    assert response.status_code == 302
+    row = LoyaltySettings.load()
+    assert row.points_payment_enabled
+    assert (row.points_payment_rate, row.points_payment_max_percent) == (50, 30)
+    assert row.points_payment_minimum == 200
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("points_payment_max_percent", "101"),
+        ("points_payment_max_percent", "-1"),
+        ("points_payment_rate", "0"),
+        ("points_payment_rate", "1e3"),
+        ("points_payment_minimum", "-5"),
+        ("points_payment_minimum", "5\x00"),
+    ],
+)
+def test_owner_cannot_save_spending_settings_out_of_range(owner_client, field, value):
+    row = LoyaltySettings.load()
+    response = owner_post(owner_client, row, **{field: value})
+    assert response.status_code == 200  # the form again, with the error
+    assert LoyaltySettings.load().points_payment_enabled is False
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"points_payment_max_percent": 101},
+        {"points_payment_rate": 0},
+    ],
+)
+def test_the_database_refuses_spending_settings_out_of_range(db, fields):
+    row = LoyaltySettings.load()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LoyaltySettings.objects.filter(pk=row.pk).update(**fields)

@@ -256,7 +256,14 @@ def _row_makers():
 
     from django.utils import timezone
 
-    from loyalty.models import CouponTemplate, Package, TierChange, TierReviewRun, TopUpBonusRule
+    from loyalty.models import (
+        CouponTemplate,
+        Package,
+        PointsReward,
+        TierChange,
+        TierReviewRun,
+        TopUpBonusRule,
+    )
     from membership.models import Member, ServiceCategory, Store, Tag
     from tests.factories import ServiceCategoryFactory, StoreFactory
 
@@ -285,6 +292,13 @@ def _row_makers():
             period=timezone.localdate().replace(day=1), as_of=timezone.now(), reviewed=3
         ),
         TierChange: tier_change,
+        PointsReward: lambda: PointsReward.objects.create(
+            name_zh="500 积分换 5 元券",
+            points_cost=500,
+            coupon_template=CouponTemplate.objects.create(
+                name_zh="5 元券", amount_off=Decimal("5")
+            ),
+        ),
     }
 
 
