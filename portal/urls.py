@@ -1,7 +1,7 @@
 from allauth import urls as allauth_urls
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.csp import csp_override
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
@@ -11,6 +11,7 @@ from wagtail.utils.urlpatterns import decorate_urlpatterns
 
 from portal.counter import urls as counter_urls
 from portal.customer import card as customer_card
+from portal.customer import refer as customer_refer
 from portal.customer import urls as customer_urls
 from portal.payments import urls as payments_urls
 from portal.security import private_urls
@@ -29,6 +30,10 @@ urlpatterns = [
     path("payments/", include(private_urls(payments_urls))),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("sw.js", customer_card.service_worker, name="service-worker"),  # member card offline
+    # A member's invitation link (short, to share): remembers the code, leads to sign-up.
+    re_path(
+        r"^r/(?P<code>[A-Za-z0-9-]{1,20})/$", customer_refer.referral_link, name="referral-link"
+    ),
 ]
 
 if settings.DEBUG:

@@ -8,6 +8,7 @@ from .followups import FollowUpTask
 from .members import Member, MemberNote
 from .messages import MemberMessage, MessageDelivery
 from .orders import Order, OrderLine, ServiceCategory
+from .referrals import Referral
 from .stores import Store
 from .tags import MemberTag, Tag
 from .tiers import Tier, TierBenefit
@@ -27,6 +28,7 @@ __all__ = [
     "Order",
     "OrderFeedback",
     "OrderLine",
+    "Referral",
     "ServiceCategory",
     "StaffAction",
     "Store",

@@ -86,6 +86,11 @@ class Member(models.Model):
     tier_since = models.DateTimeField(_("in tier since"), null=True, blank=True)
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
     first_visit_at = models.DateTimeField(_("first visit"), null=True, blank=True)
+    # The code a member shares to refer friends (membership.services.referrals): given at
+    # sign-up, and to older members the first time they need it, so it may still be empty.
+    referral_code = models.CharField(
+        _("referral code"), max_length=12, unique=True, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-joined_at"]

@@ -8,15 +8,19 @@ import hashlib
 import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from membership import ratelimit
 from membership.models import User
 from membership.services.members import member_create
+from membership.services.referrals import referral_code_ensure, referral_record
 from membership.sms import masked_for_log
 
 from .fields import E164PhoneField, normalize_phone
+from .forms import REFERRAL_SESSION_KEY
 from .tasks import sms_deliver
 
 logger = logging.getLogger(__name__)
@@ -88,12 +92,29 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
             if commit:
-                member_create(
+                member = member_create(
                     user=user,
                     name=form.cleaned_data.get("name", ""),
                     accepted_terms=bool(form.cleaned_data.get("accept_terms")),
                 )
+                referral_code_ensure(member=member)
+                self._record_referral(request, member=member, form=form)
         return user
+
+    def _record_referral(self, request, *, member, form) -> None:
+        """Link the new member to whoever referred them. A referral refused (their own code,
+        a number referred before) does not stop the sign-up: the membership is made without
+        it and the member is told why on the next page."""
+        referrer = getattr(form, "referrer", None)
+        if request is not None and hasattr(request, "session"):
+            request.session.pop(REFERRAL_SESSION_KEY, None)
+        if referrer is None:
+            return
+        try:
+            referral_record(referrer=referrer, referred=member, phone=member.user.phone or "")
+        except ValidationError as refused:
+            if request is not None:
+                messages.warning(request, refused.messages[0])
 
 
 def user_display(user) -> str:

@@ -8,15 +8,20 @@ from allauth.account.forms import (
     SignupForm,
     VerifyPhoneForm,
 )
+from allauth.core import context
 from allauth.core.exceptions import RateLimited
 from allauth.core.ratelimit import respond_429
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from membership.selectors.referrals import referrer_by_code
 from membership.sms import sms_ceiling_reached
 
 from .fields import check_signup_country
+
+# Where a referral link (/r/<code>/) leaves its code until the visitor signs up.
+REFERRAL_SESSION_KEY = "referral_code"
 
 LOGIN_BY_CODE = "code"
 LOGIN_BY_PASSWORD = "password"
@@ -40,7 +45,7 @@ def _refuse_while_sms_paused(message) -> None:
 class PortalSignupForm(SignupForm):
     """Sign up with a phone number or an email address (at least one), password optional."""
 
-    field_order = ["name", "phone", "email", "password1", "accept_terms"]
+    field_order = ["name", "phone", "email", "password1", "referral_code", "accept_terms"]
 
     name = forms.CharField(
         label=_("Your name"),
@@ -54,9 +59,22 @@ class PortalSignupForm(SignupForm):
         required=True,
         error_messages={"required": _("Please accept the terms to become a member.")},
     )
+    referral_code = forms.CharField(
+        label=_("Referral code"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        help_text=_("Optional: the code from a friend's invitation."),
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.referrer = None  # the member whose code was given, once the form is clean
+        request = context.request
+        if request is not None and not self.is_bound:
+            # Prefilled from the link: /r/<code>/ or /accounts/signup/?ref=<code>.
+            code = request.GET.get("ref") or request.session.get(REFERRAL_SESSION_KEY, "")
+            self.initial.setdefault("referral_code", str(code)[:20])
         if "password1" in self.fields:
             self.fields["password1"].help_text = _(
                 "Optional: without one you log in with a code sent to your phone or email."
@@ -70,6 +88,18 @@ class PortalSignupForm(SignupForm):
             check_signup_country(phone)
             _refuse_while_sms_paused(SMS_PAUSED_PHONE)
         return phone
+
+    def clean_referral_code(self) -> str:
+        code = self.cleaned_data.get("referral_code", "")
+        if not code.strip():
+            return ""
+        self.referrer = referrer_by_code(code=code)
+        if self.referrer is None:
+            raise ValidationError(
+                _("We don't know this referral code. Check it, or leave it empty."),
+                code="unknown_referral_code",
+            )
+        return self.referrer.referral_code
 
     def try_save(self, request):
         # Signing up again with a number that already has a membership makes allauth text it
@@ -88,6 +118,18 @@ class PortalSignupForm(SignupForm):
             raise ValidationError(
                 _("Enter a mobile number or an email address: we send your login codes there."),
                 code="phone_or_email",
+            )
+        if self.referrer is not None and not phone_given:
+            # A referral is tied to a mobile number (one referral per number, ever).
+            self.add_error(
+                "referral_code",
+                ValidationError(
+                    _(
+                        "Referral codes work with a mobile number: enter yours, or leave the "
+                        "code empty."
+                    ),
+                    code="referral_needs_phone",
+                ),
             )
         return cleaned_data
 

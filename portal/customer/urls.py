@@ -2,7 +2,7 @@ from django.urls import path
 
 from portal import converters  # noqa: F401 (registers the path converters)
 
-from . import card, coupons, orders, points_rewards, profile, tier, views, wallet
+from . import card, coupons, orders, points_rewards, profile, refer, tier, views, wallet
 
 app_name = "customer"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("points/rewards/", points_rewards.points_rewards, name="points-rewards"),
     path("packages/", wallet.packages, name="packages"),
     path("coupons/", coupons.coupons, name="coupons"),
+    path("refer/", refer.refer, name="refer"),
     path("orders/", orders.orders, name="orders"),
     path("orders/<order_number:number>/", orders.order, name="order"),
 ]
