@@ -106,7 +106,7 @@ def _balance_changed(data: dict, created_at: datetime) -> MessageText:
         "refund": _("Refund of a payment"),
         "reversal": _("Top-up refunded"),
         "adjust": _("Adjustment"),
-    }.get(data.get("entry_kind", ""), _("Change"))
+    }.get(data.get("entry_kind", ""), _("Other change"))
     amount = ("+" if signed > 0 else "−") + _money(abs(signed), currency)
     body = _("%(what)s %(amount)s, balance after %(balance)s (%(when)s).") % {
         "what": what,

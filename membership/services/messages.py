@@ -96,12 +96,11 @@ def member_message_post(
     return message
 
 
-@transaction.atomic
 def member_messages_mark_read(
     *, member_id: int, message_ids: Iterable[int] | None = None, now: datetime | None = None
 ) -> int:
     """Mark the member's unread messages read (only those in `message_ids`, if given); how
-    many were. Another member's ids are ignored."""
+    many were. Another member's ids are ignored. One UPDATE: atomic on its own."""
     unread = MemberMessage.objects.filter(member_id=member_id, read_at__isnull=True)
     if message_ids is not None:
         ids = [int(pk) for pk in message_ids]

@@ -83,6 +83,15 @@ class ProfileForm(forms.Form):
         label=_("Send me offers by text message"), required=False
     )
     consent_marketing_email = forms.BooleanField(label=_("Send me offers by email"), required=False)
+    # Saved by the messages service (member_notifications_set), not the profile service.
+    notify_by_sms = forms.BooleanField(
+        label=_("Text me when my stored value changes or I get a package"), required=False
+    )
+    notify_by_email = forms.BooleanField(
+        label=_("Email me when my stored value changes or I get a package"), required=False
+    )
+
+    NOTICE_FIELDS = ("notify_by_sms", "notify_by_email")
 
     def __init__(self, *args, categories=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -105,4 +114,6 @@ class ProfileForm(forms.Form):
             "favourite_categories": [c.pk for c in member.favourite_categories.all()],
             "consent_marketing_sms": member.consent_marketing_sms,
             "consent_marketing_email": member.consent_marketing_email,
+            "notify_by_sms": member.notify_by_sms,
+            "notify_by_email": member.notify_by_email,
         }

@@ -3,12 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from loyalty.selectors.tier_history import member_tier_changes
 from membership.selectors.profile import member_profile_for_user, service_categories_for_profile
+from membership.services.messages import member_notifications_set
 from membership.services.profile import member_update_profile
 from portal.accounts.selectors import login_identities
 
@@ -30,8 +32,12 @@ def profile(request):
     if request.method == "POST":
         form = ProfileForm(request.POST, categories=categories)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            notices = {field: data.pop(field) for field in ProfileForm.NOTICE_FIELDS}
             try:
-                member_update_profile(member=member, **form.cleaned_data)
+                with transaction.atomic():  # the profile and the notice choices, or neither
+                    member_update_profile(member=member, **data)
+                    member_notifications_set(member=member, **notices)
             except ValidationError as error:
                 form.add_error(None, error)
             else:

@@ -2,7 +2,7 @@ from django.urls import path
 
 from portal import converters  # noqa: F401 (registers the path converters)
 
-from . import card, coupons, orders, points_rewards, profile, refer, tier, views, wallet
+from . import card, coupons, inbox, orders, points_rewards, profile, refer, tier, views, wallet
 
 app_name = "customer"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("card/", card.card, name="card"),
     path("tier/", tier.tier, name="tier"),
     path("profile/", profile.profile, name="profile"),
+    path("inbox/", inbox.inbox, name="inbox"),
     path("wallet/", wallet.wallet, name="wallet"),
     path("points/", wallet.points, name="points"),
     path("points/rewards/", points_rewards.points_rewards, name="points-rewards"),

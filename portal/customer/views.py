@@ -6,7 +6,9 @@ from loyalty.selectors.coupons import coupons_best_for_member
 from loyalty.selectors.dashboard import member_summary
 from loyalty.selectors.tier_history import member_tier_changes
 from loyalty.selectors.tier_outlook import member_tier_outlook, tier_warning_due
+from membership.message_words import message_text
 from membership.selectors.bookings import booking_next_for_member
+from membership.selectors.messages import member_inbox_summary
 from membership.selectors.tiers import tier_benefits
 from portal.content.selectors import offers_for_member
 from portal.tier_words import tier_explanation
@@ -26,6 +28,7 @@ def dashboard(request):
     member = summary.member
     outlook = member_tier_outlook(member)
     explanation = tier_explanation(outlook) if outlook else None
+    inbox = member_inbox_summary(member_id=member.pk)
     return render(
         request,
         "portal/customer/dashboard.html",
@@ -42,5 +45,7 @@ def dashboard(request):
             "next_booking": booking_next_for_member(member=member),
             "offers": offers_for_member(member=member),
             "best_coupons": list(coupons_best_for_member(member)[:DASHBOARD_COUPONS]),
+            "inbox_unread": inbox.unread,
+            "inbox_newest": message_text(inbox.newest_unread) if inbox.newest_unread else None,
         },
     )

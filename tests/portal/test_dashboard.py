@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from loyalty.models import PointsAccount, WalletAccount
+from membership.models import MemberMessage
+from membership.services.messages import member_message_post
 from tests.factories import BookingFactory, MemberFactory, OrderFactory, TierFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,10 +38,17 @@ def test_dashboard_query_count_does_not_grow_with_history(client, django_assert_
         OrderFactory(member=member, created_at=timezone.now() - timedelta(days=days))
     for days in range(1, 40):
         BookingFactory(member=member, slot_start=timezone.now() + timedelta(days=days))
+    for n in range(200):
+        member_message_post(
+            member_id=member.pk,
+            kind=MemberMessage.Kind.CUSTOM,
+            data={"subject_en": f"Note {n}"},
+            idempotency_key=f"dashboard-{n}",
+        )
     client.force_login(member.user)
     client.get(reverse("customer:dashboard"))  # the site's settings row is created on first use
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # the inbox line is one query
         response = client.get(reverse("customer:dashboard"))
 
     assert response.status_code == 200

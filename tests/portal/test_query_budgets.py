@@ -35,7 +35,9 @@ pytestmark = pytest.mark.django_db
 # The most queries each page may cost (session, user with role flags, page data): what it
 # costs today plus one.
 MEMBER_PAGES = {
-    "customer:dashboard": 9,  # + the best two usable coupons (one query)
+    # + the best two usable coupons (one query), + the inbox line: unread count and newest (one)
+    "customer:dashboard": 11,
+    "customer:inbox": 6,  # + the page's messages counted, listed, marked read
     "customer:tier": 8,
     "customer:card": 8,
     "customer:profile": 8,
