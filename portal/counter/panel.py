@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from loyalty.selectors.coupons import coupons_usable_for_member
 from loyalty.selectors.dashboard import member_summary_by_number
 from loyalty.selectors.packages import packages_for_member
+from loyalty.selectors.segments import member_segment
 from loyalty.selectors.tier_outlook import member_tier_outlook
 from membership.selectors.panel import member_by_number, member_notes, member_panel
 from membership.services.access import LookupRateLimited
@@ -56,6 +57,8 @@ def panel(request, number: str):
             "coupons": list(coupons_usable_for_member(member)[:PANEL_COUPONS]),
             "packages": list(packages_for_member(member)[:PANEL_PACKAGES]),
             "tags": [member_tag.tag for member_tag in member.active_tags],
+            # Stage and value group as of the last recompute (None before the first).
+            "segment": member_segment(member_id=member.pk),
             # The same words the member reads, so staff can say them.
             "explanation": tier_explanation(outlook) if outlook else None,
         },
