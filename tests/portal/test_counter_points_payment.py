@@ -125,3 +125,16 @@ def test_points_above_the_share_are_refused(client, shop):
     assert response.status_code == 400
     assert "At most 4500 points" in response.content.decode()
     assert not Order.objects.exists()
+
+
+def test_the_form_with_points_costs_a_fixed_number_of_queries(
+    client, shop, django_assert_max_num_queries
+):
+    for i in range(30):  # a long points history
+        points_earn(member=shop["member"], base_amount=D("10"), idempotency_key=f"h{i}")
+    client.get(url(shop["member"]))  # settings rows are created on first use
+    # the counter's budget for this page (9) + the points that can be spent (2)
+    with django_assert_max_num_queries(11):
+        response = client.get(url(shop["member"]))
+    assert response.status_code == 200
+    assert b"3300" in response.content
