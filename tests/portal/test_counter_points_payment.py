@@ -138,3 +138,14 @@ def test_the_form_with_points_costs_a_fixed_number_of_queries(
         response = client.get(url(shop["member"]))
     assert response.status_code == 200
     assert b"3300" in response.content
+
+
+def test_the_members_receipt_shows_the_part_paid_with_points(client, shop):
+    client.post(url(shop["member"]), data(shop, points="2000", confirm="1"))
+    order = Order.objects.get()
+    client.force_login(shop["member"].user)
+    page = client.get(reverse("customer:order", kwargs={"number": order.number}))
+    assert page.status_code == 200
+    html = page.content.decode()
+    row = html[html.index('data-testid="receipt-points-used"') :].split("</tr>")[0]
+    assert "2000" in row and "20.00" in row
