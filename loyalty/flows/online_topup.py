@@ -4,6 +4,12 @@ The webhook may deliver an event many times and in any order. Crediting is tied 
 OnlineTopUp row (locked) and to the wallet entry's idempotency key `stripe-session:<id>`,
 so one paid session credits exactly once. This module never talks to Stripe; the portal's
 payments app does and hands the verified event here as a plain dict.
+
+A Checkout Session pays either a top-up or a package (loyalty.flows.package_sale). The event
+is dispatched by the session id (or payment intent) stored on our own row, never by the
+session's metadata: whatever an event claims, only a session we created can be credited, and
+only for the row that created it. A package session is checked the same way (paid, not
+expired or refunded, currency and amount) and granted once, keyed by the session id.
 """
 
 from decimal import Decimal
@@ -14,9 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loyalty.conf import currency, currency_places, loyalty_settings, stripe_enabled
+from loyalty.flows.package_sale import (
+    package_online_credit,
+    package_online_lock,
+    package_online_refunded,
+)
 from loyalty.flows.top_up import top_up_refund, top_up_with_bonus
 from loyalty.lock_objects import lock_member
-from loyalty.models import OnlineTopUp, StripeEvent, TopUpMethod
+from loyalty.models import OnlineTopUp, PackageSale, StripeEvent, TopUpMethod
 from loyalty.services.wallet import validate_top_up_amount
 from membership.models import Member
 
@@ -84,6 +95,52 @@ def _finish(record: StripeEvent, outcome: str) -> str:
     return outcome
 
 
+_NO_PAYMENT_KINDS = ("checkout.session.expired", "checkout.session.async_payment_failed")
+
+
+def _refund_seen(payment_intent: str) -> bool:
+    return bool(payment_intent) and (
+        StripeEvent.objects.filter(
+            type="charge.refunded", payment_intent_id=payment_intent
+        ).exists()
+    )
+
+
+def _settle_package_session(
+    *, kind: str, obj: dict, sale: PackageSale, session_id: str, payment_intent: str
+) -> str:
+    """The package twin of the top-up branch below: the same checks, then one grant."""
+    if kind in _NO_PAYMENT_KINDS:
+        if sale.status in (PackageSale.Status.CREATED, PackageSale.Status.OPEN):
+            sale.status = PackageSale.Status.EXPIRED
+            sale.save(update_fields=["status"])
+        return "expired"
+    if sale.status == PackageSale.Status.PAID:
+        return "already_credited"
+    if sale.status in (PackageSale.Status.REFUNDED, PackageSale.Status.EXPIRED):
+        return f"no_credit_{sale.status}"
+    if _refund_seen(payment_intent):
+        sale.status = PackageSale.Status.REFUNDED
+        sale.stripe_payment_intent_id = payment_intent
+        sale.save(update_fields=["status", "stripe_payment_intent_id"])
+        return "no_credit_refunded"
+    if obj.get("payment_status") != "paid":
+        return "awaiting_payment"
+    code = (obj.get("currency") or "").upper()
+    if code != sale.currency or obj.get("amount_total") != to_minor_units(sale.amount_paid, code):
+        return "amount_mismatch"
+    package_online_credit(sale=sale, session_id=session_id, payment_intent=payment_intent)
+    return "credited"
+
+
+def _settle_package_refund(*, obj: dict, sale: PackageSale, payment_intent: str) -> str:
+    code = (obj.get("currency") or sale.currency).upper()
+    refunded_total = from_minor_units(obj.get("amount_refunded") or 0, code)
+    if refunded_total < sale.amount_paid and sale.status == PackageSale.Status.PAID:
+        return "partial_refund_noted"  # the package stays: staff settle a partial refund
+    return package_online_refunded(sale=sale, payment_intent=payment_intent)
+
+
 @transaction.atomic
 def stripe_event_handle(*, event: dict) -> str:
     """Apply a verified Stripe event; returns what happened (for logs and tests)."""
@@ -102,8 +159,20 @@ def stripe_event_handle(*, event: dict) -> str:
         record, _new = _record_event(event, session_id=session_id, payment_intent_id=payment_intent)
         top_up = _lock_top_up(stripe_session_id=session_id) if session_id else None
         if top_up is None:
-            return _finish(record, "unknown_session")
-        if kind in ("checkout.session.expired", "checkout.session.async_payment_failed"):
+            sale = package_online_lock(stripe_session_id=session_id) if session_id else None
+            if sale is None:
+                return _finish(record, "unknown_session")
+            return _finish(
+                record,
+                _settle_package_session(
+                    kind=kind,
+                    obj=obj,
+                    sale=sale,
+                    session_id=session_id,
+                    payment_intent=payment_intent,
+                ),
+            )
+        if kind in _NO_PAYMENT_KINDS:
             if top_up.status in (OnlineTopUp.Status.CREATED, OnlineTopUp.Status.OPEN):
                 top_up.status = OnlineTopUp.Status.EXPIRED
                 top_up.save(update_fields=["status"])
@@ -150,6 +219,12 @@ def stripe_event_handle(*, event: dict) -> str:
             return _finish(record, "ignored")
         top_up = _lock_top_up(stripe_payment_intent_id=payment_intent)
         if top_up is None:
+            sale = package_online_lock(stripe_payment_intent_id=payment_intent)
+            if sale is not None:
+                return _finish(
+                    record,
+                    _settle_package_refund(obj=obj, sale=sale, payment_intent=payment_intent),
+                )
             # The refund arrived before the completion: remembered, so no credit later.
             return _finish(record, "refund_before_payment")
         if top_up.status == OnlineTopUp.Status.REFUNDED:

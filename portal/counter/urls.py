@@ -2,7 +2,7 @@ from django.urls import path
 
 from portal import converters  # noqa: F401 (registers the path converters)
 
-from . import checkout, coupons, panel, scan, tags, tier_floor
+from . import checkout, coupons, packages, panel, scan, tags, tier_floor
 
 app_name = "counter"
 
@@ -33,6 +33,16 @@ urlpatterns = [
         "members/<member_number:number>/coupons/give/",
         coupons.give_coupon,
         name="member-coupon-give",
+    ),
+    path(
+        "members/<member_number:number>/packages/sell/",
+        packages.package_sell,
+        name="package-sell",
+    ),
+    path(
+        "members/<member_number:number>/packages/sold/<id:pk>/",
+        packages.package_sale,
+        name="package-sale",
     ),
     path(
         "members/<member_number:number>/follow-ups/new/", checkout.followup_new, name="followup-new"

@@ -19,6 +19,7 @@ from loyalty.selectors.packages import packages_for_member, packages_on_sale
 from loyalty.selectors.points import points_expiring, points_history
 from loyalty.selectors.topups import top_up_offers
 from loyalty.selectors.wallet import wallet_history
+from portal.payments.forms import PackageField
 
 PAGE_SIZE = 20
 
@@ -75,7 +76,7 @@ def points(request):
 
 
 class PackageBuyForm(forms.Form):
-    package = forms.ModelChoiceField(queryset=packages_on_sale(), to_field_name="code")
+    package = PackageField()
     key = forms.CharField(max_length=64, widget=forms.HiddenInput)  # one purchase per page view
 
 
@@ -95,7 +96,6 @@ def packages(request):
                     member=summary.member,
                     package=package,
                     idempotency_key=f"member-package:{summary.member.pk}:{form.cleaned_data['key']}",
-                    pay_from_wallet=True,
                 )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
@@ -122,6 +122,7 @@ def packages(request):
             "page": page,
             "on_sale": packages_on_sale(),
             "buy_key": uuid.uuid4().hex,
+            "online_purchase": stripe_enabled(),
             "tab": "wallet",
         },
         status=status,

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from loyalty.conf import loyalty_settings
 from loyalty.flows.online_topup import to_minor_units
-from loyalty.models import OnlineTopUp
+from loyalty.models import OnlineTopUp, PackageSale
 
 
 @dataclass(frozen=True)
@@ -25,21 +25,29 @@ def stripe_client() -> stripe.StripeClient:
     return stripe.StripeClient(settings.STRIPE_SECRET_KEY, max_network_retries=2, **kwargs)
 
 
-def checkout_session_create(
-    *, top_up: OnlineTopUp, success_url: str, cancel_url: str, product_name: str
+def _session_create(
+    *,
+    reference: str,
+    amount,
+    code: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+    success_url: str,
+    cancel_url: str,
+    product_name: str,
 ) -> CheckoutSession:
     session = stripe_client().v1.checkout.sessions.create(
         params={
             "mode": "payment",
-            "client_reference_id": str(top_up.reference),
-            "metadata": {"top_up": str(top_up.reference), "member": str(top_up.member_id)},
+            "client_reference_id": reference,
+            "metadata": metadata,
             "payment_method_types": loyalty_settings().payment_method_types,
             "line_items": [
                 {
                     "quantity": 1,
                     "price_data": {
-                        "currency": top_up.currency.lower(),
-                        "unit_amount": to_minor_units(top_up.amount, top_up.currency),
+                        "currency": code.lower(),
+                        "unit_amount": to_minor_units(amount, code),
                         "product_data": {"name": product_name},
                     },
                 }
@@ -47,9 +55,45 @@ def checkout_session_create(
             "success_url": success_url,
             "cancel_url": cancel_url,
         },
-        options={"idempotency_key": f"top-up-session-{top_up.reference}"},
+        options={"idempotency_key": idempotency_key},
     )
     return CheckoutSession(id=session.id, url=session.url)
+
+
+def checkout_session_create(
+    *, top_up: OnlineTopUp, success_url: str, cancel_url: str, product_name: str
+) -> CheckoutSession:
+    return _session_create(
+        reference=str(top_up.reference),
+        amount=top_up.amount,
+        code=top_up.currency,
+        metadata={"top_up": str(top_up.reference), "member": str(top_up.member_id)},
+        idempotency_key=f"top-up-session-{top_up.reference}",
+        success_url=success_url,
+        cancel_url=cancel_url,
+        product_name=product_name,
+    )
+
+
+def package_checkout_session_create(
+    *, sale: PackageSale, success_url: str, cancel_url: str, product_name: str
+) -> CheckoutSession:
+    """A Checkout Session for a pending package sale (its metadata is for people reading the
+    Stripe dashboard: the webhook finds the sale by the session id stored on it)."""
+    return _session_create(
+        reference=str(sale.reference),
+        amount=sale.amount_paid,
+        code=sale.currency,
+        metadata={
+            "package_sale": str(sale.reference),
+            "package": sale.package.code,
+            "member": str(sale.member_id),
+        },
+        idempotency_key=f"package-session-{sale.reference}",
+        success_url=success_url,
+        cancel_url=cancel_url,
+        product_name=product_name,
+    )
 
 
 class MalformedEvent(ValueError):

@@ -17,10 +17,17 @@ from loyalty.flows.online_topup import (
     online_top_up_begin,
     stripe_event_handle,
 )
-from loyalty.models import OnlineTopUp
+from loyalty.flows.package_sale import package_online_attach_session, package_online_begin
+from loyalty.models import OnlineTopUp, PackageSale
 from membership.models import Member
 
-from .stripe_gateway import MalformedEvent, checkout_session_create, webhook_event
+from .forms import PackageOnlineForm
+from .stripe_gateway import (
+    MalformedEvent,
+    checkout_session_create,
+    package_checkout_session_create,
+    webhook_event,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +95,81 @@ def top_up_cancel(request):
         "portal/customer/wallet_topup_result.html",
         {"top_up": _own_top_up(request), "outcome": "cancel", "tab": "wallet"},
     )
+
+
+# --- a package bought online ---------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def package_start(request):
+    """Record a pending purchase of a package on sale and send the member to Stripe Checkout.
+    Nothing is granted here: only the verified webhook grants the package."""
+    if not stripe_enabled():
+        raise Http404
+    member = _member_or_404(request)
+    form = PackageOnlineForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("customer:packages")
+    try:
+        sale = package_online_begin(member=member, package=form.cleaned_data["package"])
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("customer:packages")
+    base = request.build_absolute_uri("/")[:-1]
+    query = "?ref=" + str(sale.reference)
+    try:
+        session = package_checkout_session_create(
+            sale=sale,
+            success_url=base + reverse("payments:package_success") + query,
+            cancel_url=base + reverse("payments:package_cancel") + query,
+            product_name=sale.package.display_name,
+        )
+    except stripe.StripeError:
+        logger.exception("Stripe Checkout session could not be created")
+        messages.error(request, _("Online payment is not reachable right now. Please try again."))
+        return redirect("customer:packages")
+    package_online_attach_session(sale=sale, session_id=session.id)
+    return redirect(session.url)
+
+
+def _own_sale(request) -> PackageSale | None:
+    reference = request.GET.get("ref", "")
+    try:
+        return (
+            PackageSale.objects.select_related("package")
+            .filter(
+                reference=reference, member__user=request.user, paid_by=PackageSale.PaidBy.ONLINE
+            )
+            .first()
+        )
+    except ValidationError:  # not a UUID
+        return None
+
+
+def _package_result(request, outcome: str):
+    # The webhook grants; this page only says what is known so far.
+    return render(
+        request,
+        "portal/customer/package_purchase_result.html",
+        {"sale": _own_sale(request), "outcome": outcome, "tab": "wallet"},
+    )
+
+
+@require_GET
+@login_required
+def package_success(request):
+    return _package_result(request, "success")
+
+
+@require_GET
+@login_required
+def package_cancel(request):
+    return _package_result(request, "cancel")
 
 
 @csrf_exempt
