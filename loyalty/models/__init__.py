@@ -32,24 +32,10 @@ from .segments import (
     SegmentSettings,
     ValueGroup,
 )
-from .segments import (
-    DynamicTagRule,
-    LifecycleStage,
-    MemberSegment,
-    SegmentRun,
-    SegmentSettings,
-    ValueGroup,
-)
 from .settings import ExpiryPolicy, LoyaltySettings
 from .topups import OnlineTopUp, StripeEvent, TopUpBonusRule
 
 __all__ = [
-    "DynamicTagRule",
-    "LifecycleStage",
-    "MemberSegment",
-    "SegmentRun",
-    "SegmentSettings",
-    "ValueGroup",
     "DynamicTagRule",
     "LifecycleStage",
     "MemberSegment",
