@@ -145,6 +145,8 @@ def _points_granted(data: dict, created_at: datetime) -> MessageText:
         points = 0
     body = _("You received %(points)d points.") % {"points": points}
     reason = _name(data, "reason")
+    if not reason and _name(data, "rule"):  # granted by an automatic reward rule
+        reason = _("Reward: %(rule)s") % {"rule": _name(data, "rule")}
     if reason:
         body = body + "\n" + reason
     return MessageText(subject=_("Points for you"), body=body)

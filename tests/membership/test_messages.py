@@ -148,6 +148,7 @@ def test_owner_written_messages_in_each_language_and_english_falls_back_to_chine
         (Kind.COUPON_ISSUED, {"name_zh": "满200减50", "name_en": "50 off 200"}, "50 off 200"),
         (Kind.PACKAGE_GRANTED, {"name_zh": "西装月卡", "name_en": ""}, "西装月卡"),
         (Kind.POINTS_GRANTED, {"points": 88}, "88 points"),
+        (Kind.POINTS_GRANTED, {"points": 5, "rule_zh": "生日", "rule_en": "Birthday"}, "Birthday"),
     ],
 )
 def test_every_kind_has_words(kind, data, english):
