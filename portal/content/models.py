@@ -1,7 +1,10 @@
 """Wagtail pages and site settings. Kept apart from the app that defines the User model."""
 
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, IntegerField, Q, When
 from django.http import Http404
@@ -23,6 +26,8 @@ from wagtail.models.sites import (
     MATCH_HOSTNAME_PORT,
 )
 from wagtail.url_routing import RouteResult
+
+from loyalty.models import LifecycleStage
 
 
 @register_setting(icon="site")
@@ -113,9 +118,24 @@ class OfferPageForm(WagtailAdminPageForm):
     language's page; a translation only carries text, so there these fields show that page's
     values, read-only (and saving copies them, keeping the rows in step)."""
 
+    lifecycle_stages = forms.MultipleChoiceField(
+        label=_("lifecycle stages"),
+        choices=LifecycleStage.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "None ticked: members at every stage. Stages are recomputed every night from "
+            "each member's orders."
+        ),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tiers"].help_text = _("None ticked: the offer is for every member.")
+        self.fields["tags"].help_text = _(
+            "None ticked: members with or without tags. Several ticked: members with any of them."
+        )
+        self.fields["value"].required = False  # left empty: 0, listed after valued offers
         source = self.instance.default_language_offer() if self.instance.pk else None
         if source is None or source.pk == self.instance.pk:
             return
@@ -127,29 +147,51 @@ class OfferPageForm(WagtailAdminPageForm):
                 "language": language
             }
             value = getattr(source, name)
-            self.initial[name] = [t.pk for t in value.all()] if name == "tiers" else value
+            self.initial[name] = [t.pk for t in value.all()] if name in ("tiers", "tags") else value
+
+    def clean_value(self):
+        return self.cleaned_data.get("value") or Decimal("0")
 
 
 class OfferPage(Page):
-    """An offer the owner publishes; shown to the tiers it targets (all tiers when none).
+    """An offer the owner publishes; shown to the members it targets: by tier, tag and
+    lifecycle stage (each left empty: everyone), between its dates, the most valuable first.
 
-    Written once per language: the default language's page decides targeting and dates, a
-    translation (Wagtail's "Translate") gives the title, summary and details in its language.
+    Written once per language: the default language's page decides targeting, dates and value,
+    a translation (Wagtail's "Translate") gives the title, summary and details in its language.
     """
 
-    SHARED_FIELDS = ("tiers", "valid_from", "valid_until")
+    SHARED_FIELDS = ("tiers", "tags", "lifecycle_stages", "valid_from", "valid_until", "value")
 
     summary = models.CharField(_("summary"), max_length=200)
     body = RichTextField(_("details"), blank=True)
     tiers = ParentalManyToManyField("membership.Tier", verbose_name=_("tiers"), blank=True)
     valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    tags = ParentalManyToManyField("membership.Tag", verbose_name=_("tags"), blank=True)
+    # LifecycleStage values ("new", "active"...); empty: every stage. A list, not a relation:
+    # five fixed values, read with the member's stage when the offers are listed.
+    lifecycle_stages = models.JSONField(_("lifecycle stages"), default=list, blank=True)
+    value = models.DecimalField(
+        _("value to the member"),
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "About how much the offer saves a member, in the shop's currency. The dashboard "
+            "shows the most valuable offers first."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("summary"),
         FieldPanel("body"),
+        FieldPanel("value"),
         FieldPanel("tiers", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("tags", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("lifecycle_stages"),
         FieldPanel("valid_from"),
         FieldPanel("valid_until"),
     ]
@@ -189,3 +231,29 @@ class OfferPage(Page):
         """The rich-text details, unless they only repeat the summary (printed above them)."""
         text = " ".join(strip_tags(self.body).split())
         return "" if text in ("", " ".join(self.summary.split())) else self.body
+
+
+class OfferStat(models.Model):
+    """One member and one offer: when the member first saw it on their dashboard, and when
+    they used it. "Used" is the offer page's call to action followed (the member opened the
+    offer and went on to show their card for it). Counted on the default language's page,
+    the one that decides the offer, whatever language the member reads it in."""
+
+    offer = models.ForeignKey(
+        OfferPage, verbose_name=_("offer"), on_delete=models.CASCADE, related_name="stats"
+    )
+    member = models.ForeignKey(
+        "membership.Member",
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="offer_stats",
+    )
+    first_viewed_at = models.DateTimeField(_("first seen"), default=timezone.now)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("offer statistic")
+        verbose_name_plural = _("offer statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "member"], name="offer_stat_once_per_member")
+        ]

@@ -5,17 +5,20 @@ language, the same rows the back office's "Translate" makes."""
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.coreutils import get_content_languages, get_supported_content_language_variant
 from wagtail.models import Locale
 
-from membership.models import Tier
+from loyalty.models import LifecycleStage
+from membership.models import Member, Tag, Tier
 
-from .models import HomePage, OfferPage
+from .models import HomePage, OfferPage, OfferStat
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,9 @@ def offer_page_create(
     valid_from: datetime,
     valid_until: datetime | None = None,
     tiers: Iterable[Tier] = (),
+    tags: Iterable[Tag] = (),
+    lifecycle_stages: Iterable[str] = (),
+    value: Decimal = Decimal("0"),
 ) -> OfferPage:
     """Publish an offer under the default language's home page, with a translation for every
     other language in `texts` (language code -> text); a language left out falls back to the
@@ -70,6 +76,14 @@ def offer_page_create(
         raise ValidationError(_("An offer needs its text in the default language."))
     if home.locale.language_code != default:
         raise ValidationError(_("Offers are created under the default language's home page."))
+    stages = list(dict.fromkeys(lifecycle_stages))
+    unknown = sorted(set(stages) - set(LifecycleStage.values))
+    if unknown:
+        raise ValidationError(
+            _("Unknown lifecycle stage: %(stages)s") % {"stages": ", ".join(unknown)}
+        )
+    if value < 0:
+        raise ValidationError(_("An offer's value cannot be negative."))
     text = texts[default]
     offer = OfferPage(
         slug=slug,
@@ -78,9 +92,12 @@ def offer_page_create(
         body=text.body,
         valid_from=valid_from,
         valid_until=valid_until,
+        lifecycle_stages=stages,
+        value=value,
     )
     home.add_child(instance=offer)
     offer.tiers.set(list(tiers))
+    offer.tags.set(list(tags))
     offer.save_revision().publish()
     for language, text in texts.items():
         if language == default:
@@ -96,3 +113,30 @@ def offer_page_create(
         )
         translation.save_revision().publish()
     return offer
+
+
+def offer_views_record(
+    *, member: Member, offer_ids: Iterable[int], now: datetime | None = None
+) -> None:
+    """The member saw these offers (default-language page ids) on their dashboard: one
+    statement for all of them, keeping the first time each was seen."""
+    now = now or timezone.now()
+    rows = [
+        OfferStat(offer_id=offer_id, member_id=member.pk, first_viewed_at=now)
+        for offer_id in dict.fromkeys(offer_ids)
+    ]
+    if rows:
+        OfferStat.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+@transaction.atomic
+def offer_use_record(*, member: Member, offer: OfferPage, now: datetime | None = None) -> None:
+    """The member followed the offer's call to action (offer = the default-language page the
+    selector checked). Counted once; an offer used without being seen on the dashboard (a
+    shared link) counts as seen then."""
+    now = now or timezone.now()
+    OfferStat.objects.bulk_create(
+        [OfferStat(offer_id=offer.pk, member_id=member.pk, first_viewed_at=now)],
+        ignore_conflicts=True,
+    )
+    OfferStat.objects.filter(offer=offer, member=member, used_at__isnull=True).update(used_at=now)

@@ -2,7 +2,19 @@ from django.urls import path
 
 from portal import converters  # noqa: F401 (registers the path converters)
 
-from . import card, coupons, inbox, orders, points_rewards, profile, refer, tier, views, wallet
+from . import (
+    card,
+    coupons,
+    inbox,
+    offers,
+    orders,
+    points_rewards,
+    profile,
+    refer,
+    tier,
+    views,
+    wallet,
+)
 
 app_name = "customer"
 
@@ -18,6 +30,7 @@ urlpatterns = [
     path("packages/", wallet.packages, name="packages"),
     path("coupons/", coupons.coupons, name="coupons"),
     path("refer/", refer.refer, name="refer"),
+    path("offers/<id:page_id>/use/", offers.offer_use, name="offer-use"),
     path("orders/", orders.orders, name="orders"),
     path("orders/<order_number:number>/", orders.order, name="order"),
 ]

@@ -11,6 +11,7 @@ from membership.selectors.bookings import booking_next_for_member
 from membership.selectors.messages import member_inbox_summary
 from membership.selectors.tiers import tier_benefits
 from portal.content.selectors import offers_for_member
+from portal.content.services import offer_views_record
 from portal.tier_words import tier_explanation
 
 DASHBOARD_COUPONS = 2  # the best usable ones; the rest on My coupons
@@ -29,6 +30,8 @@ def dashboard(request):
     outlook = member_tier_outlook(member)
     explanation = tier_explanation(outlook) if outlook else None
     inbox = member_inbox_summary(member_id=member.pk)
+    offers = offers_for_member(member=member)
+    offer_views_record(member=member, offer_ids=[offer.deciding_id for offer in offers])
     return render(
         request,
         "portal/customer/dashboard.html",
@@ -43,7 +46,7 @@ def dashboard(request):
             and tier_warning_due(outlook.outlook.review_at),
             "last_change": member_tier_changes(member).first(),
             "next_booking": booking_next_for_member(member=member),
-            "offers": offers_for_member(member=member),
+            "offers": offers,
             "best_coupons": list(coupons_best_for_member(member)[:DASHBOARD_COUPONS]),
             "inbox_unread": inbox.unread,
             "inbox_newest": message_text(inbox.newest_unread) if inbox.newest_unread else None,
