@@ -80,6 +80,28 @@ def referral_code_ensure(*, member: Member) -> str:
     raise RuntimeError("could not find a free referral code")  # 31^8 codes: never in practice
 
 
+def referral_codes_fill(*, batch_size: int = 1000) -> int:
+    """Give a code to every member who has none (members made in bulk, such as the demo's,
+    skip sign-up), a batch at a time: one read and one write per batch. Returns how many."""
+    given = 0
+    while True:
+        batch = list(Member.objects.filter(referral_code__isnull=True).only("pk")[:batch_size])
+        if not batch:
+            return given
+        codes = {_new_code() for _ in range(len(batch) * 2)}
+        codes -= set(
+            Member.objects.filter(referral_code__in=codes).values_list("referral_code", flat=True)
+        )
+        for member, code in zip(batch, codes, strict=False):
+            member.referral_code = code
+        try:
+            with transaction.atomic():  # a code taken meanwhile by a sign-up: draw again
+                Member.objects.bulk_update(batch, ["referral_code"], batch_size=batch_size)
+        except IntegrityError:
+            continue
+        given += len(batch)
+
+
 @transaction.atomic
 def referral_record(
     *, referrer: Member, referred: Member, phone: str, now: datetime | None = None

@@ -16,6 +16,7 @@ from membership.services.referrals import (
     CODE_LENGTH,
     referral_code_ensure,
     referral_code_normalize,
+    referral_codes_fill,
     referral_phone_hashes,
     referral_record,
 )
@@ -72,6 +73,24 @@ def test_codes_are_unique_even_when_the_random_draw_repeats(monkeypatch):
 def test_codes_are_unique_across_many_members():
     codes = {referral_code_ensure(member=MemberFactory()) for _ in range(50)}
     assert len(codes) == 50
+
+
+def test_members_made_in_bulk_all_get_a_code_in_batches(django_assert_max_num_queries):
+    kept = MemberFactory()
+    code = referral_code_ensure(member=kept)
+    for _ in range(25):
+        MemberFactory()
+
+    # Per batch of 10: read, check the codes, and one UPDATE in a savepoint (two statements).
+    with django_assert_max_num_queries(3 * 5 + 1):
+        given = referral_codes_fill(batch_size=10)
+
+    assert given == 25
+    codes = list(type(kept).objects.values_list("referral_code", flat=True))
+    assert None not in codes and len(set(codes)) == 26
+    kept.refresh_from_db()
+    assert kept.referral_code == code
+    assert referral_codes_fill() == 0
 
 
 def test_a_stale_copy_keeps_the_code_already_given():
