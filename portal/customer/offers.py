@@ -14,13 +14,13 @@ from portal.content.services import offer_use_record
 
 @require_POST
 @login_required
-def offer_use(request, page_id: int):
+def offer_use(request, pk: int):
     member = Member.objects.filter(user=request.user).only("id", "tier_id").first()
     if member is None:
         if request.user.has_perm("membership.use_counter"):
             return redirect("counter:home")
         return render(request, "portal/customer/no_member.html", status=404)
-    page = OfferPage.objects.live().select_related("locale").filter(pk=page_id).first()
+    page = OfferPage.objects.live().select_related("locale").filter(pk=pk).first()
     offer = offer_for_member(member=member, offer=page) if page is not None else None
     if offer is None:
         messages.warning(request, _("This offer is not available to you right now."))

@@ -30,7 +30,7 @@ urlpatterns = [
     path("packages/", wallet.packages, name="packages"),
     path("coupons/", coupons.coupons, name="coupons"),
     path("refer/", refer.refer, name="refer"),
-    path("offers/<id:page_id>/use/", offers.offer_use, name="offer-use"),
+    path("offers/<id:pk>/use/", offers.offer_use, name="offer-use"),
     path("orders/", orders.orders, name="orders"),
     path("orders/<order_number:number>/", orders.order, name="order"),
 ]
