@@ -1,5 +1,6 @@
 """Real threads against PostgreSQL: a package bought online is granted once, however many
-copies of its webhook event arrive at the same moment."""
+copies of its webhook event arrive at the same moment; a counter sale confirmed by several
+taps at once is sold and paid once."""
 
 from decimal import Decimal
 
@@ -7,7 +8,7 @@ import pytest
 from django.db import connection
 
 from loyalty.flows.online_topup import stripe_event_handle
-from loyalty.flows.package_sale import package_online_attach_session
+from loyalty.flows.package_sale import package_online_attach_session, package_purchase
 from loyalty.models import (
     Entitlement,
     EntitlementEntry,
@@ -16,10 +17,12 @@ from loyalty.models import (
     PackageItem,
     PackageSale,
     StripeEvent,
+    WalletAccount,
 )
-from membership.models import MemberEvent
+from loyalty.services.wallet import wallet_top_up
+from membership.models import MemberEvent, StaffAction
 from tests.concurrency.threads import run_together
-from tests.factories import MemberFactory, ServiceCategoryFactory
+from tests.factories import MemberFactory, ServiceCategoryFactory, StaffFactory
 from tests.fakestripe import paid_session_event
 from tests.loyalty.helpers import assert_ledger_consistent
 
@@ -87,3 +90,32 @@ def test_different_events_for_one_session_at_once_grant_once():
     assert [r for r in results if isinstance(r, Exception)] == []
     assert results.count("credited") == 1
     _granted_once(sale)
+
+
+def test_a_counter_sale_confirmed_by_6_threads_at_once_is_sold_and_paid_once():
+    package = Package.objects.create(code="suit-month", name_zh="西装月卡", price=Decimal("399"))
+    PackageItem.objects.create(package=package, category=ServiceCategoryFactory(), quantity=4)
+    member = MemberFactory()
+    wallet_top_up(member=member, amount=Decimal("500"), method="cash", idempotency_key="seed")
+    staff = StaffFactory()
+
+    results = run_together(
+        [
+            lambda: package_purchase(
+                member=member,
+                package=package,
+                paid_by="stored_value",
+                acting_user=staff,
+                idempotency_key="double-tap",
+            )
+            for _ in range(6)
+        ]
+    )
+
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert {r.sale.pk for r in results} == {PackageSale.objects.get().pk}
+    wallet = WalletAccount.objects.get(member=member)
+    assert wallet.balance == Decimal("101.00")
+    assert_ledger_consistent(wallet)
+    assert MemberPackage.objects.count() == 1
+    assert StaffAction.objects.filter(action="package.sell").count() == 1
