@@ -7,7 +7,9 @@ locks through this module, inside its transaction, in this order:
 2. the document the flow changes, if any (the order being refunded, the online top-up being
    credited);
 3. that member's accounts: points, then wallet, then package entitlements by id, then
-   coupons by id.
+   coupons by id;
+4. last, a reward rule's monthly budget (shared by every member the rule rewards, so it is
+   held only for the moment of one reward, after everything of the member).
 
 Step 1 serialises every money flow of one member, so two flows can never each hold a row
 the other waits for (checkout locked the entitlement then the wallet while a refund locked
@@ -26,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from loyalty.conf import currency
-from loyalty.models import Entitlement, MemberCoupon, PointsAccount, WalletAccount
+from loyalty.models import Entitlement, MemberCoupon, PointsAccount, RuleBudget, WalletAccount
 from membership.models import Member
 
 
@@ -76,10 +78,25 @@ def lock_coupon(coupon_id: int) -> MemberCoupon:
     return MemberCoupon.objects.select_for_update().get(pk=coupon_id)
 
 
+def lock_rule_budget(member_id: int, rule_id: int, month: str) -> RuleBudget:
+    """A rule's budget row for one month (created if needed), locked after the member row of
+    the member being rewarded."""
+    lock_member(member_id)
+    budget = RuleBudget.objects.select_for_update().filter(rule_id=rule_id, month=month).first()
+    if budget is not None:
+        return budget
+    try:
+        with transaction.atomic():
+            return RuleBudget.objects.create(rule_id=rule_id, month=month)
+    except IntegrityError:
+        return RuleBudget.objects.select_for_update().get(rule_id=rule_id, month=month)
+
+
 __all__ = [
     "lock_member",
     "lock_points_account",
     "lock_wallet_account",
     "lock_entitlements",
     "lock_coupon",
+    "lock_rule_budget",
 ]

@@ -10,6 +10,8 @@ from crontask import cron
 from django.tasks import task
 
 from loyalty.flows.points_expiry import points_warn_expiring
+from loyalty.flows.reward_rules import rules_process_events, rules_run_scheduled
+from loyalty.models import RuleTrigger
 from loyalty.services.points import points_expire_due
 from loyalty.services.segments import segments_recompute_all
 from loyalty.services.tier_review import current_period_start, tier_review_run
@@ -39,6 +41,28 @@ def run_points_expiry() -> dict:
 def run_tier_warnings() -> dict:
     """Text members the next review will move down, from the owner's days before it."""
     return {"members_texted": tier_warnings_send()}
+
+
+@cron("* * * * *")  # every minute: rewards follow orders, top-ups and tier changes quickly
+@task
+def run_reward_rules_on_events() -> dict:
+    """Apply the reward rules to member events no rule has read yet (off the counter's path)."""
+    return {"rewards": rules_process_events()}
+
+
+@cron("0 9 * * *")  # every day at 09:00: daily rules and birthdays
+@task
+def run_daily_reward_rules() -> dict:
+    return {
+        "daily": rules_run_scheduled(trigger=RuleTrigger.DAILY),
+        "birthday": rules_run_scheduled(trigger=RuleTrigger.BIRTHDAY),
+    }
+
+
+@cron("30 0 1 * *")  # 00:30 on the 1st, after the monthly tier review
+@task
+def run_monthly_reward_rules() -> dict:
+    return {"monthly_review": rules_run_scheduled(trigger=RuleTrigger.MONTHLY_REVIEW)}
 
 
 @cron("30 2 * * *")  # every night at 02:30

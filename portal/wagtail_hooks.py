@@ -4,7 +4,9 @@ installed app whose hooks Wagtail loads."""
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.snippets.models import register_snippet
 
+from portal.owner.rules import RewardRuleViewSet
 from portal.owner.segments import SegmentReportMenuItem, SegmentReportView
 
 
@@ -25,3 +27,7 @@ def register_segment_report_menu_item():
     return SegmentReportMenuItem(
         _("Segments"), reverse("owner_segments"), name="segments", icon_name="group", order=100
     )
+
+
+# Reward rules: write, dry-run and see the effect (a snippet viewset with a results page).
+register_snippet(RewardRuleViewSet)

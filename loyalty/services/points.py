@@ -167,6 +167,45 @@ def points_earn(
 
 
 @transaction.atomic
+def points_grant(
+    *,
+    member: Member,
+    points: int,
+    idempotency_key: str,
+    reason: str,
+    source_type: str = "",
+    source_id: str = "",
+    acting_user=None,
+    now: datetime | None = None,
+) -> PointsEntry:
+    """Give a fixed number of points (a reward), expiring like earned points. A retry with
+    the same key returns the entry written the first time."""
+    key = require_key(idempotency_key)
+    points = parse_points(points)
+    account = lock_points_account(member.pk)
+    if entry := existing_entry(PointsEntry, key=key, account=account, kinds=(EntryKind.GRANT,)):
+        return entry
+    rule = loyalty_settings()
+    now = now or timezone.now()
+    return _append(
+        account=account,
+        amount=points,
+        kind=EntryKind.GRANT,
+        key=key,
+        reason=reason,
+        source_type=source_type,
+        source_id=source_id,
+        acting_user=acting_user,
+        expires_at=engine.points_expiry(
+            earned_at=timezone.localtime(now),
+            policy=rule.points_expiry_policy,
+            months=rule.points_expiry_months,
+        ),
+        now=now,
+    )
+
+
+@transaction.atomic
 def points_redeem(
     *,
     member: Member,
