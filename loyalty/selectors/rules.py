@@ -33,9 +33,7 @@ def rule_coupons(rule: RewardRule):
 def rule_effect_stats(rule: RewardRule) -> RuleEffectStats:
     """Four queries, whatever the rule's history."""
     month_start = timezone.localdate().replace(day=1)
-    firings = rule.firings.aggregate(
-        n=Count("pk"), value=Coalesce(Sum("value"), Decimal("0"))
-    )
+    firings = rule.firings.aggregate(n=Count("pk"), value=Coalesce(Sum("value"), Decimal("0")))
     this_month = rule.firings.filter(fired_at__date__gte=month_start).count()
     coupons = rule_coupons(rule)
     issued = coupons.count()

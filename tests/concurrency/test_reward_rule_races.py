@@ -25,7 +25,9 @@ pytestmark = [
 
 
 def test_concurrent_triggers_never_exceed_the_budget():
-    rule = make_rule("order_completed", monthly_budget_count=3, monthly_budget_amount=Decimal("500"))
+    rule = make_rule(
+        "order_completed", monthly_budget_count=3, monthly_budget_amount=Decimal("500")
+    )
     members = [MemberFactory() for _ in range(12)]
     now = timezone.now()
     results = run_together(
