@@ -20,6 +20,8 @@ from loyalty.models import (
     Package,
     PointsAccount,
     PointsEntry,
+    RewardRule,
+    RuleFiring,
     TierChange,
     TierReviewRun,
     WalletAccount,
@@ -54,6 +56,7 @@ from portal.management.commands.demo_seed import (
     plan_demo,
     review_dates,
 )
+from portal.management.playbook import PLAYBOOK
 from tests.factories import MemberFactory
 from tests.loyalty.helpers import assert_ledger_consistent
 
@@ -124,7 +127,7 @@ def test_demo_shop_has_stores_tiers_members_and_orders():
     assert Tier.objects.get(code="potential").min_spend == 1000
     assert Tier.objects.order_by("rank").first().code == "basic"
     assert TierBenefit.objects.filter(tier=core).count() >= 3
-    assert Member.objects.count() == MEMBERS + 1  # plus the demo login
+    assert Member.objects.count() == MEMBERS + 1 + 8  # plus the demo login and the playbook's
     assert Order.objects.count() > MEMBERS * 5
     assert not Order.objects.filter(created_at__gte=timezone.now()).exists()
     assert "Demo seed took" in output and DEMO_PASSWORD in output
@@ -144,13 +147,15 @@ def test_every_member_lands_in_the_tier_their_orders_were_drawn_for():
     seed()
 
     # The monthly reviews over their history left every member where the plan said.
-    actual = dict(Member.objects.values_list("number", "tier__code"))
+    planned_members = Member.objects.filter(number__in=[p.number for p in planned])
+    actual = dict(planned_members.values_list("number", "tier__code"))
     assert actual == {p.number: p.tier_code for p in planned}
     # ... and the orders in the database are the planned ones (at list price: a member
     # paying from stored value in Core or Seed got the tier's discount off it).
     spend = {p.number: sum((o.total for o in p.orders), Decimal("0")) for p in planned}
     stored = Counter()
-    for number, subtotal in Order.objects.values_list("member__number", "subtotal"):
+    planned_orders = Order.objects.filter(member__number__in=spend)  # not the playbook's
+    for number, subtotal in planned_orders.values_list("member__number", "subtotal"):
         stored[number] += subtotal
     assert {n: s for n, s in spend.items() if s} == dict(stored)
 
@@ -335,7 +340,8 @@ def test_the_tier_history_goes_both_ways_and_ends_where_members_are():
     seed()
 
     changes = defaultdict(list)
-    for change in TierChange.objects.select_related("from_tier", "to_tier", "review").order_by(
+    reviewed = TierChange.objects.exclude(member__user__username__startswith="playbook-")
+    for change in reviewed.select_related("from_tier", "to_tier", "review").order_by(
         "occurred_at", "id"
     ):
         changes[change.member_id].append(change)
@@ -354,7 +360,8 @@ def test_the_tier_history_goes_both_ways_and_ends_where_members_are():
         assert history[0].from_tier.code == "basic"
         assert all(a.to_tier == b.from_tier for a, b in zip(history, history[1:], strict=False))
         assert history[-1].to_tier.code == tiers[member_id]
-    assert MemberEvent.objects.filter(kind=MemberEvent.Kind.TIER_CHANGED).count() == sum(
+    tier_events = MemberEvent.objects.filter(kind=MemberEvent.Kind.TIER_CHANGED)
+    assert tier_events.exclude(member__user__username__startswith="playbook-").count() == sum(
         map(len, changes.values())
     )
 
@@ -414,3 +421,19 @@ def test_the_demo_login_is_held_in_core_a_little_short_of_keeping_it():
     assert missing.kind == "spend" and 100 <= missing.missing <= 400
     promotion = TierChange.objects.filter(member=demo).latest("occurred_at")
     assert (promotion.to_tier, promotion.reason) == (core, Rule.PROMOTION)
+
+
+def test_each_playbook_rule_has_rewarded_a_demo_member_who_can_log_in(client):
+    output = seed()
+    logins = [line.split() for line in output.split("Playbook members")[1].splitlines()[1:]]
+    by_rule = {words[0]: words[1] for words in logins if words}
+    assert set(by_rule) == {spec.code for spec in PLAYBOOK}
+    rules = {spec.code: RewardRule.objects.get(name_zh=spec.name_zh) for spec in PLAYBOOK}
+    for code, phone in by_rule.items():
+        member = Member.objects.get(user__phone=phone)
+        assert RuleFiring.objects.filter(rule=rules[code], member=member).exists(), code
+        assert member.user.check_password(DEMO_PASSWORD), code
+    # A second seed gives no reward twice.
+    given = RuleFiring.objects.count()
+    seed()
+    assert RuleFiring.objects.count() == given

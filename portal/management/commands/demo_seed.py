@@ -58,9 +58,11 @@ from membership.models import (
 )
 from membership.roles import MEMBER_GROUP, OWNER_GROUP, STAFF_GROUP
 from membership.services.orders import OrderLineInput
+from membership.services.referrals import referral_codes_fill
 from membership.services.roles import roles_sync
 from portal.content.models import HomePage, ShopSettings
 from portal.content.services import OfferText, home_page_translate, offer_page_create
+from portal.management.playbook_demo import playbook_demo
 
 # Shops price in whole yuan; so does the demo (and a 10% tier discount of a whole-yuan
 # amount then adds up exactly, also in SQLite's floating-point CHECK constraints).
@@ -605,11 +607,22 @@ class Command(BaseCommand):
             self._tags(plans)
             logins = self._logins()
             self._demo_booking(stores=stores, now=now)
+            _rules, playbook_logins = playbook_demo(
+                now=now,
+                last_review=max(reviews) if reviews else None,
+                password=DEMO_PASSWORD,
+                store=stores[STORES[0]["code"]],
+                clerk=clerks[STORES[0]["code"]],
+            )
+            referral_codes_fill()
             self._site(tiers=tiers)
         elapsed = time.monotonic() - started
         self._report(
             created=created, logins=logins, history=history, reviews=reviews, elapsed=elapsed
         )
+        self.stdout.write("Playbook members (each has a reward from their rule; same password):")
+        for login in playbook_logins:
+            self.stdout.write(f"  {login.rule:<12} {str(login.phone):<16} {login.name}")
 
     # --- reference data ----------------------------------------------------------------------
 
