@@ -74,11 +74,23 @@ class CheckoutForm(forms.Form):
 
     is_express = forms.BooleanField(label=_("Express"), required=False)
     needs_pickup_delivery = forms.BooleanField(label=_("Pickup / delivery"), required=False)
+    # Radios: the template lays each choice out as a tap target (a select's options
+    # rendered one by one are bare text a clerk cannot pick).
     coupon = forms.ModelChoiceField(
-        label=_("Coupon"), queryset=None, required=False, empty_label=_("No coupon")
+        label=_("Coupon"),
+        queryset=None,
+        required=False,
+        empty_label=_("No coupon"),
+        blank=True,  # keep "No coupon" among the radios
+        widget=forms.RadioSelect,
     )
     package = forms.ModelChoiceField(
-        label=_("Use a package"), queryset=None, required=False, empty_label=_("No package")
+        label=_("Use a package"),
+        queryset=None,
+        required=False,
+        empty_label=_("No package"),
+        blank=True,
+        widget=forms.RadioSelect,
     )
     pay_with = forms.ChoiceField(
         label=_("Pay with"),
