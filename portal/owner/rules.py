@@ -17,12 +17,12 @@ from wagtail.admin.panels import (
     ObjectList,
 )
 from wagtail.admin.ui.tables import Column
-from wagtail.snippets.views.snippets import InspectView, SnippetViewSet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from loyalty.flows.reward_rules import rule_dry_run
 from loyalty.models import LifecycleStage, RewardRule
 from loyalty.selectors.rules import rule_effect_stats
-from membership.backoffice import LinkedIndexView, name_column
+from membership.backoffice import LinkedIndexView, ShopInspectView, name_column
 from membership.models import Member
 
 DRY_RUN_PAGE = 50
@@ -57,7 +57,7 @@ class RewardRuleForm(WagtailAdminModelForm):
         return super().save(commit=commit)
 
 
-class RuleResultsView(InspectView):
+class RuleResultsView(ShopInspectView):
     """The rule's dry run for today and what it has done so far."""
 
     template_name = "portal/owner/rule_results.html"
