@@ -173,7 +173,7 @@ def test_targeting_comes_from_the_default_language_page_and_translations_are_sho
     ],
 )
 def test_the_service_refuses_unknown_stages_and_negative_values(home, kwargs, message):
-    with pytest.raises(ValidationError, match=message):
+    with translation.override("en"), pytest.raises(ValidationError, match=message):
         offer(home, **kwargs)
 
 

@@ -258,14 +258,17 @@ def _row_makers():
 
     from loyalty.models import (
         CouponTemplate,
+        DynamicTagRule,
         Package,
         PointsReward,
+        RewardRule,
         TierChange,
         TierReviewRun,
         TopUpBonusRule,
     )
     from membership.models import Member, ServiceCategory, Store, Tag
     from tests.factories import ServiceCategoryFactory, StoreFactory
+    from tests.loyalty.rule_helpers import make_rule
 
     def tier_change():
         member = MemberFactory(tier=TierFactory())
@@ -292,6 +295,12 @@ def _row_makers():
             period=timezone.localdate().replace(day=1), as_of=timezone.now(), reviewed=3
         ),
         TierChange: tier_change,
+        RewardRule: lambda: make_rule("daily", period="day", name_zh="每日", name_en="Daily"),
+        DynamicTagRule: lambda: DynamicTagRule.objects.create(
+            tag=Tag.objects.create(code="spender", name_zh="高消费", kind=Tag.Kind.DYNAMIC),
+            kind=DynamicTagRule.Kind.SPENT_THIS_MONTH,
+            amount=Decimal("500"),
+        ),
         PointsReward: lambda: PointsReward.objects.create(
             name_zh="500 积分换 5 元券",
             points_cost=500,

@@ -1,14 +1,17 @@
 """Security headers: CSP everywhere, Permissions-Policy per page, no-store on personal pages."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from loyalty.flows.package_sale import package_purchase
+from loyalty.models import Package, PackageItem
 from membership.models import FollowUpTask
 from membership.services.followups import followup_create
-from tests.factories import MemberFactory, OrderFactory
+from tests.factories import MemberFactory, OrderFactory, ServiceCategoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +164,16 @@ def people(client, staff_user):
         due_at=timezone.now() + timedelta(days=1),
         acting_user=staff_user,
     )
-    return {"member": member, "order": order, "task": task, "staff": staff_user}
+    package = Package.objects.create(code="shirts", name_zh="衬衫卡", price=Decimal("90"))
+    PackageItem.objects.create(package=package, category=ServiceCategoryFactory(), quantity=3)
+    sale = package_purchase(
+        member=member,
+        package=package,
+        idempotency_key="sale",
+        paid_by="cash",
+        acting_user=staff_user,
+    ).sale
+    return {"member": member, "order": order, "task": task, "staff": staff_user, "sale": sale}
 
 
 def _kwargs(name: str, params: tuple[str, ...], people) -> dict[str, str]:
@@ -172,6 +184,8 @@ def _kwargs(name: str, params: tuple[str, ...], people) -> dict[str, str]:
         "uidb36": "zz",
     }
     # Order pages take the order number, member pages the member number.
+    if name == "counter:package-sale":
+        values["pk"] = str(people["sale"].pk)
     number = people["order"].number if ":order" in name else people["member"].number
     return {p: (number if p == "number" else values[p]) for p in params}
 
