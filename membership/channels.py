@@ -28,6 +28,13 @@ logger = logging.getLogger(__name__)
 DEFAULT_CHANNELS = ["membership.channels.SMSChannel", "membership.channels.EmailChannel"]
 
 
+def absolute_link(path: str) -> str:
+    """A message's link (a path on this site) as the address to tap in a text or an email:
+    the site's public address (WAGTAILADMIN_BASE_URL) and the path."""
+    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    return base.rstrip("/") + path
+
+
 class MessageChannel(ABC):
     """One way of reaching a member outside the app."""
 
@@ -58,6 +65,8 @@ class SMSChannel(MessageChannel):
 
     def send(self, member: Member, message: MemberMessage, text: MessageText) -> bool:
         body = f"{text.subject}: {text.body}".replace("\n", " ")
+        if text.link:
+            body = f"{body} {absolute_link(text.link)}"
         return send_sms_within_ceiling(str(member.user.phone), body)
 
 
@@ -73,7 +82,10 @@ class EmailChannel(MessageChannel):
         return bool(consent and member.user.email)
 
     def send(self, member: Member, message: MemberMessage, text: MessageText) -> bool:
-        send_mail(text.subject, text.body, None, [member.user.email])
+        body = text.body
+        if text.link:
+            body = f"{body}\n\n{text.link_label}: {absolute_link(text.link)}"
+        send_mail(text.subject, body, None, [member.user.email])
         return True
 
 

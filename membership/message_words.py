@@ -30,6 +30,10 @@ _BABEL_LOCALES = {"zh_Hans": "zh_Hans_CN", "en": "en_US"}
 class MessageText:
     subject: str
     body: str
+    # A page on this site the message leads to (a path; the channels make it absolute), and
+    # the words of its button.
+    link: str = ""
+    link_label: str = ""
 
     @property
     def summary(self) -> str:
@@ -164,6 +168,113 @@ def _package_granted(data: dict, created_at: datetime) -> MessageText:
     return MessageText(subject=_("A package for you"), body=body)
 
 
+def _order_ready(data: dict, created_at: datetime) -> MessageText:
+    order, store = data.get("order", ""), data.get("store", "")
+    if data.get("delivery"):
+        body = _("Order %(order)s is clean and ready: we will bring it to you.") % {"order": order}
+    else:
+        body = _("Order %(order)s is clean and ready for pickup at %(store)s.") % {
+            "order": order,
+            "store": store,
+        }
+    if data.get("to_pay"):
+        body = (
+            body
+            + "\n"
+            + _("To pay on collection: %(amount)s.")
+            % {"amount": _money(data["to_pay"], data.get("currency"))}
+        )
+    return MessageText(subject=_("Your clothes are ready"), body=body)
+
+
+def _moment(iso: str | None) -> datetime | None:
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(iso))
+    except ValueError:
+        return None
+    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+
+
+def _visit(data: dict) -> str:
+    return {
+        "pickup": _("pickup"),
+        "delivery": _("delivery"),
+        "appointment": _("appointment"),
+    }.get(data.get("kind", ""), _("booking"))
+
+
+def _slot(data: dict) -> str:
+    """ "Nov. 24 14:00–16:00" in the reader's language."""
+    start, end = _moment(data.get("start")), _moment(data.get("end"))
+    if start is None:
+        return ""
+    text = f"{formats.date_format(start, 'MONTH_DAY_FORMAT')} {start:%H:%M}"
+    return f"{text}–{end:%H:%M}" if end is not None else text
+
+
+def _booking_changed(data: dict, created_at: datetime) -> MessageText:
+    values = {"visit": _visit(data), "when": _slot(data), "store": data.get("store", "")}
+    status, kind = data.get("status"), data.get("kind")
+    if status == "confirmed":
+        return MessageText(
+            subject=_("Booking confirmed"),
+            body=_("Your %(visit)s on %(when)s is confirmed (%(store)s).") % values,
+        )
+    if status == "on_the_way":
+        return MessageText(
+            subject=_("We are on our way"),
+            body=_("We are on our way for your %(visit)s (%(when)s).") % values,
+        )
+    if status == "done" and kind == "pickup":
+        return MessageText(
+            subject=_("Pickup done"),
+            body=_("We picked up your clothes (%(when)s). We will tell you when they are ready.")
+            % values,
+        )
+    if status == "done" and kind == "delivery":
+        return MessageText(
+            subject=_("Delivered"),
+            body=_("Your clothes were delivered (%(when)s). Thank you!") % values,
+        )
+    if status == "done":
+        return MessageText(
+            subject=_("Visit done"), body=_("Thank you for your visit (%(when)s).") % values
+        )
+    if status == "missed":
+        body = _("We came for your %(visit)s (%(when)s) but missed you: %(reason)s") % (
+            values | {"reason": data.get("reason", "")}
+        )
+        return MessageText(
+            subject=_("We missed you"),
+            body=body + "\n" + _("Book another time in the app, or call the store."),
+        )
+    return MessageText(
+        subject=_("Booking update"),
+        body=_("Your %(visit)s on %(when)s has changed.") % values,
+    )
+
+
+def _booking_reminder(data: dict, created_at: datetime) -> MessageText:
+    values = {"visit": _visit(data), "when": _slot(data), "store": data.get("store", "")}
+    start = _moment(data.get("start"))
+    if data.get("which") == "hour":
+        subject = _("Reminder: your %(visit)s soon") % values
+        body = _("Your %(visit)s with %(store)s starts at %(start)s, in about an hour.") % (
+            values | {"start": f"{start:%H:%M}" if start else ""}
+        )
+    else:
+        subject = _("Reminder: your %(visit)s tomorrow") % values
+        body = _("Your %(visit)s with %(store)s is tomorrow, %(when)s.") % values
+    link = data.get("link") or ""
+    if not (isinstance(link, str) and link.startswith("/") and not link.startswith("//")):
+        link = ""
+    return MessageText(
+        subject=subject, body=body, link=link, link_label=_("Skip or move it") if link else ""
+    )
+
+
 def _written(default_subject: Callable[[], str]) -> Callable[[dict, datetime], MessageText]:
     """Owner-written text ({subject,body}_{en,zh}); English falls back to Chinese."""
 
@@ -179,6 +290,9 @@ WORDS: dict[str, Callable[[dict, datetime], MessageText]] = {
     Kind.COUPON_ISSUED: _coupon_issued,
     Kind.POINTS_GRANTED: _points_granted,
     Kind.PACKAGE_GRANTED: _package_granted,
+    Kind.ORDER_READY: _order_ready,
+    Kind.BOOKING_CHANGED: _booking_changed,
+    Kind.BOOKING_REMINDER: _booking_reminder,
     Kind.REWARD: _written(lambda: _("A reward for you")),
     Kind.CUSTOM: _written(lambda: _("A message from the shop")),
 }

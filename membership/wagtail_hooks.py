@@ -2,10 +2,12 @@
 categories and a searchable member list. Only logins with `wagtailadmin.access_admin` (the
 Owner group and superusers) get in; counter staff do not."""
 
+from django import forms
 from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -110,7 +112,9 @@ class TierViewSet(SnippetViewSet):
                 FieldRowPanel(
                     [FieldPanel("stored_value_discount_percent"), FieldPanel("points_multiplier")]
                 ),
-                FieldPanel("pickup_response_hours"),
+                FieldRowPanel(
+                    [FieldPanel("pickup_response_hours"), FieldPanel("priority_booking")]
+                ),
             ],
             heading=_("Benefits the system applies"),
         ),
@@ -123,6 +127,32 @@ class TierViewSet(SnippetViewSet):
     ]
 
 
+class StoreForm(WagtailAdminModelForm):
+    """A store's page: the staff members listed for appointments must work at this store."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        formset = self.formsets.get("appointment_staff")
+        for form in formset.forms if formset is not None else []:
+            data = getattr(form, "cleaned_data", None) or {}
+            user = data.get("user")
+            if user is None or data.get("DELETE"):
+                continue
+            if self.instance.pk is None:
+                form.add_error(
+                    "user", gettext("Save the store first, then list who takes appointments.")
+                )
+                valid = False
+            elif user.store_id != self.instance.pk:
+                form.add_error(
+                    "user",
+                    gettext("%(user)s does not work at this store: set their store first.")
+                    % {"user": user.get_username()},
+                )
+                valid = False
+        return valid
+
+
 class StoreViewSet(SnippetViewSet):
     model = Store
     icon = "home"
@@ -133,13 +163,102 @@ class StoreViewSet(SnippetViewSet):
     search_fields = ["name", "code", "address"]
     search_backend_name = None
     copy_view_enabled = False
+
+    def get_edit_handler(self):
+        return ObjectList(self.panels, base_form_class=StoreForm).bind_to_model(self.model)
+
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("code")]),
         FieldPanel("address"),
         FieldPanel("phone"),
         FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
         FieldPanel("service_radius_km"),
+        FieldRowPanel([FieldPanel("turnaround_days"), FieldPanel("express_turnaround_days")]),
         FieldPanel("is_active"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [
+                        FieldPanel("offers_pickup"),
+                        FieldPanel("offers_delivery"),
+                        FieldPanel("offers_appointments"),
+                    ]
+                ),
+                FieldRowPanel(
+                    [FieldPanel("booking_cutoff_minutes"), FieldPanel("change_cutoff_minutes")]
+                ),
+                FieldPanel("booking_days_ahead"),
+                FieldRowPanel([FieldPanel("express_offered"), FieldPanel("express_surcharge")]),
+                FieldPanel("appointment_services", widget=forms.CheckboxSelectMultiple),
+            ],
+            heading=_("Bookings"),
+            help_text=_(
+                "Members book pickups and deliveries in the slots below, at addresses inside the "
+                "service radius around the store's location or inside a service zone."
+            ),
+        ),
+        InlinePanel(
+            "slot_templates",
+            panels=[
+                FieldRowPanel(
+                    [
+                        FieldPanel("weekday"),
+                        FieldPanel("start_time"),
+                        FieldPanel("length_minutes"),
+                    ]
+                ),
+                FieldRowPanel(
+                    [
+                        FieldPanel("pickup_capacity"),
+                        FieldPanel("delivery_capacity"),
+                        FieldPanel("appointment_capacity"),
+                    ]
+                ),
+                FieldRowPanel([FieldPanel("held_back_percent"), FieldPanel("release_minutes")]),
+            ],
+            heading=_("Weekly slots"),
+            label=_("Slot"),
+            help_text=_(
+                "The same slots every week, in the shop's time zone. A change reaches slots "
+                "nobody has booked yet; booked slots keep their places."
+            ),
+        ),
+        InlinePanel(
+            "appointment_staff",
+            panels=[
+                FieldPanel("user"),
+                FieldRowPanel([FieldPanel("name"), FieldPanel("sort_order")]),
+                FieldRowPanel([FieldPanel("title_zh"), FieldPanel("title_en")]),
+                FieldPanel("takes_appointments"),
+            ],
+            heading=_("Staff taking appointments"),
+            label=_("Staff member"),
+            help_text=_(
+                "Who members can book an appointment with, each with the appointment places of "
+                "the weekly slots above. Members see the name and title given here."
+            ),
+        ),
+        InlinePanel(
+            "closed_dates",
+            panels=[FieldRowPanel([FieldPanel("date"), FieldPanel("reason")])],
+            heading=_("Closed dates"),
+            label=_("Closed date"),
+            help_text=_("No bookings on these days."),
+        ),
+        InlinePanel(
+            "service_zones",
+            panels=[
+                FieldRowPanel([FieldPanel("name_zh"), FieldPanel("name_en")]),
+                FieldRowPanel(
+                    [FieldPanel("latitude"), FieldPanel("longitude"), FieldPanel("radius_km")]
+                ),
+            ],
+            heading=_("Service zones"),
+            label=_("Zone"),
+            help_text=_(
+                "Named areas served besides the radius around the store: a centre and a radius."
+            ),
+        ),
     ]
 
 

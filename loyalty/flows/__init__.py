@@ -9,7 +9,9 @@ accounts), so every flow takes a member's rows in the same order:
   withdraws that package), and the audited counter top-up;
 - package_sale: a package bought with stored value;
 - online_topup: Stripe Checkout top-ups, credited and refunded from webhook events;
-- points_expiry: expiry warnings, with the text queued after commit.
+- points_expiry: expiry warnings, with the text queued after commit;
+- garment_orders: clothes taken in unpaid, moved along their stages, and settled at
+  collection through checkout's pricing and ledger code.
 
 Checkout and order refund/void (loyalty.services.checkout) are flows of the same layer.
 

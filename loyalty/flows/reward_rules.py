@@ -125,11 +125,12 @@ def _event_candidates(rule: RewardRule, events: list[MemberEvent]) -> list[Candi
     conditions = conditions_of(rule)
     ranks = _tier_ranks()
     member_ids = {e.member_id for e in events}
-    # A first order: no earlier order that was not voided (imports and the demo's history
-    # do not always set the member's first visit).
+    # A first order: no earlier paid order that was not voided (imports and the demo's
+    # history do not always set the member's first visit). Clothes taken in unpaid count
+    # when they are paid (their ORDER_COMPLETED is dated then).
     first_visits = dict(
         Order.objects.filter(member_id__in=member_ids)
-        .exclude(status=Order.Status.VOIDED)
+        .filter(status__in=[Order.Status.COMPLETED, Order.Status.REFUNDED])
         .values("member_id")
         .annotate(first=Min("created_at"))
         .values_list("member_id", "first")

@@ -13,8 +13,7 @@ from django.utils import timezone
 from loyalty.conf import loyalty_settings
 from loyalty.engine.tier_outlook import TierOutlook, tier_outlook
 from loyalty.engine.tier_review import TierState
-from loyalty.engine.tiers import MemberStats
-from loyalty.selectors.stats import member_rolling_stats
+from loyalty.selectors.stats import member_rolling_stats_one
 from loyalty.selectors.tier_rules import TierRules, tier_rules_cached
 from membership.models import Member, Tier
 
@@ -65,9 +64,9 @@ def member_tier_outlook(
     if not rules.tiers:
         return None
     review_at = next_review_at(now)
-    stats = member_rolling_stats(as_of=review_at, months=rules.months, member_ids=[member.pk])
+    stats = member_rolling_stats_one(member_id=member.pk, as_of=review_at, months=rules.months)
     outlook = tier_outlook(
-        stats_at_review=stats.get(member.pk, MemberStats()),
+        stats_at_review=stats,
         tiers=rules.criteria,
         policies=rules.policies,
         state=member_tier_state(member),

@@ -1,9 +1,11 @@
-"""The shop's tiers as the engine sees them: criteria, movement rules, ranked low to high.
+"""The shop's tiers as the engine sees them: criteria, movement rules, ranked low to high,
+with the benefits members read.
 
 Pages that explain a member's tier read them from the cache (they change when the owner
-saves a tier, which clears it); the review and checkout read the database.
+saves a tier or a benefit, which clears it); the review and checkout read the database.
 """
 
+from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
@@ -11,7 +13,7 @@ from django.core.cache import cache
 
 from loyalty.engine.tier_review import MovementPolicy
 from loyalty.engine.tiers import TierCriteria, months_needed
-from membership.models import Tier
+from membership.models import Tier, TierBenefit
 from membership.models.tiers import TIER_RULES_CACHE_KEY
 
 CACHE_SECONDS = 300  # a bound on staleness when the cache is per process (development)
@@ -46,10 +48,14 @@ class TierRules:
     tiers: tuple[Tier, ...] = ()  # lowest rank first
     criteria: tuple[TierCriteria, ...] = ()
     policies: dict[Hashable, MovementPolicy] = field(default_factory=dict)
+    benefits: dict[int, tuple[TierBenefit, ...]] = field(default_factory=dict)  # by tier pk
 
     @property
     def by_pk(self) -> dict[int, Tier]:
         return {tier.pk: tier for tier in self.tiers}
+
+    def tier_benefits(self, tier: Tier | None) -> list[TierBenefit]:
+        return list(self.benefits.get(tier.pk, ())) if tier is not None else []
 
     @property
     def months(self) -> int:
@@ -60,10 +66,14 @@ class TierRules:
 
 def tier_rules() -> TierRules:
     tiers = tuple(Tier.objects.order_by("rank", "pk"))
+    benefits = defaultdict(list)
+    for benefit in TierBenefit.objects.order_by("tier_id", "sort_order", "id"):
+        benefits[benefit.tier_id].append(benefit)
     return TierRules(
         tiers=tiers,
         criteria=tuple(tier_criteria(tier) for tier in tiers),
         policies={tier.pk: tier_policy(tier) for tier in tiers},
+        benefits={pk: tuple(rows) for pk, rows in benefits.items()},
     )
 
 

@@ -57,6 +57,7 @@ from membership.selectors.orders import order_by_key
 from membership.selectors.roles import user_role_flags
 from membership.services.audit import audit_record
 from membership.services.orders import (
+    GarmentIntake,
     OrderLineInput,
     OrderSettlement,
     order_lines_validate,
@@ -445,9 +446,12 @@ def checkout_order(
     acting_user: User,
     idempotency_key: str,
     now: datetime | None = None,
+    intake: GarmentIntake | None = None,
 ) -> Order:
     """Record an order and settle it in one transaction; a failure anywhere writes nothing.
 
+    Without `intake` it is an instant counter sale (handed over at once); with it, clothes
+    taken in and paid now, to be cleaned and given back by the due date.
     The same ``idempotency_key`` (a double-submitted form) returns the order already recorded.
     ``now`` dates the order and its ledger entries (the demo's history, an import).
     """
@@ -474,12 +478,47 @@ def checkout_order(
             acting_user=acting_user,
             idempotency_key=key,
             now=now,
+            intake=intake,
         )
     except IntegrityError:
         # The same form was submitted twice at once: the other request recorded the order.
         if existing := _existing_order(key, member):
             return existing
         raise
+    checkout_settle(
+        order=order,
+        member=member,
+        quote=quote,
+        coupon=coupon,
+        package_entitlement=package_entitlement,
+        acting_user=acting_user,
+        action="order.checkout",
+        now=now,
+    )
+    return order
+
+
+def checkout_settle(
+    *,
+    order: Order,
+    member: Member,
+    quote: CheckoutQuote,
+    coupon: MemberCoupon | None,
+    package_entitlement: Entitlement | None,
+    acting_user: User,
+    action: str,
+    now: datetime | None = None,
+) -> None:
+    """Move the money of an order just settled with `quote`: package uses, coupon, stored
+    value, points paid with and earned, a tier promotion on the order, and the audit row.
+
+    The one place money moves for an order, whether it is paid at the counter at once
+    (checkout_order) or on collection (loyalty.flows.garment_orders). The caller holds the
+    member lock and has written the order's settlement in this transaction; every entry's
+    key is the order's, so nothing is written twice for one order.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("Settle an order inside its transaction.")
     source = {"source_type": ORDER_SOURCE, "source_id": order.number}
     for use in range(quote.price.package_uses):
         package_consume(
@@ -545,7 +584,7 @@ def checkout_order(
     )
     audit_record(
         actor=acting_user,
-        action="order.checkout",
+        action=action,
         member=member,
         obj=order,
         object_id=order.number,
@@ -562,7 +601,6 @@ def checkout_order(
             "points_amount": str(order.points_amount),
         },
     )
-    return order
 
 
 def _reverse_settlement(*, order: Order, acting_user: User, reason: str) -> dict:
@@ -624,7 +662,8 @@ def _reverse_settlement(*, order: Order, acting_user: User, reason: str) -> dict
 
 def order_can_cancel(*, order: Order, user: User) -> bool:
     """The chain rule: staff serve members at any store but refund or void only their own
-    store's orders; the owner (back office) may cancel any order."""
+    store's orders; the owner (back office) may cancel any order. The same rule says who
+    moves an order's clothes along and collects them (loyalty.flows.garment_orders)."""
     if user_role_flags(user=user).back_office:
         return True
     return user.store_id is not None and user.store_id == order.store_id
@@ -637,7 +676,19 @@ def _cancel(*, order: Order, status: str, reason: str, acting_user: User) -> Ord
             code="other_store",
         )
     lock_member(order.member_id)  # the lock order: member, then the order, then the accounts
+    was_unpaid = order.status == Order.Status.UNPAID
     order = order_mark_cancelled(order=order, status=status, reason=reason, acting_user=acting_user)
+    if was_unpaid:
+        # Taken in to be paid on collection and never paid: no money or points moved.
+        audit_record(
+            actor=acting_user,
+            action=f"order.{status}",
+            member=order.member,
+            obj=order,
+            object_id=order.number,
+            details={"reason": order.cancel_reason, "unpaid": True},
+        )
+        return order
     done = _reverse_settlement(order=order, acting_user=acting_user, reason=order.cancel_reason)
     done.update(
         {
@@ -670,16 +721,25 @@ def order_refund(*, order: Order, reason: str, acting_user: User) -> Order:
 
 
 def order_can_void(*, order: Order) -> bool:
-    """A void corrects a mistake: only on the day the order was recorded."""
+    """A void corrects a mistake: only on the day the order was paid, or any time before an
+    order taken in to be paid on collection is paid (nothing moved yet)."""
+    if order.status == Order.Status.UNPAID:
+        return True
     return (
         order.status == Order.Status.COMPLETED
         and timezone.localdate(order.created_at) == timezone.localdate()
     )
 
 
+def order_can_refund(*, order: Order) -> bool:
+    """Only a paid order has something to refund."""
+    return order.status == Order.Status.COMPLETED
+
+
 @transaction.atomic
 def order_void(*, order: Order, reason: str, acting_user: User) -> Order:
-    """Void an order recorded by mistake (same day only); reverses everything like a refund."""
+    """Void an order recorded by mistake (same day only); reverses everything like a refund.
+    An unpaid order is voided without any money moving."""
     if order.status == Order.Status.COMPLETED and not order_can_void(order=order):
         raise ValidationError(
             _("Only an order from today can be voided; refund it instead."), code="too_late"

@@ -1,4 +1,5 @@
 from .access import MemberAccessLog
+from .appointments import AppointmentStaff
 from .audit import StaffAction
 from .bookings import Booking
 from .cards import MemberCard
@@ -9,12 +10,14 @@ from .members import Member, MemberNote
 from .messages import MemberMessage, MessageDelivery
 from .orders import Order, OrderLine, ServiceCategory
 from .referrals import Referral
+from .slots import ServiceZone, Slot, SlotKind, SlotTemplate, StoreClosedDate, Weekday
 from .stores import Store
 from .tags import MemberTag, Tag
 from .tiers import Tier, TierBenefit
 from .users import User
 
 __all__ = [
+    "AppointmentStaff",
     "Booking",
     "FollowUpTask",
     "MemberAccessLog",
@@ -30,10 +33,16 @@ __all__ = [
     "OrderLine",
     "Referral",
     "ServiceCategory",
+    "ServiceZone",
+    "Slot",
+    "SlotKind",
+    "SlotTemplate",
     "StaffAction",
     "Store",
+    "StoreClosedDate",
     "Tag",
     "Tier",
     "TierBenefit",
     "User",
+    "Weekday",
 ]

@@ -17,6 +17,9 @@ class MemberMessage(models.Model):
         COUPON_ISSUED = "coupon_issued", _("Coupon received")
         POINTS_GRANTED = "points_granted", _("Points received")
         PACKAGE_GRANTED = "package_granted", _("Package received")
+        ORDER_READY = "order_ready", _("Order ready")
+        BOOKING_CHANGED = "booking_changed", _("Booking update")
+        BOOKING_REMINDER = "booking_reminder", _("Booking reminder")
         REWARD = "reward", _("Reward")
         CUSTOM = "custom", _("Message from the shop")
 
@@ -56,7 +59,15 @@ class MemberMessage(models.Model):
 # Notices about the member's own money and purchases: sent outside the app with the member's
 # consent to service notices (Member.notify_by_*). Every other kind (coupons, points,
 # rewards, owner-written messages) is marketing and needs Member.consent_marketing_*.
-SERVICE_KINDS = frozenset({MemberMessage.Kind.BALANCE_CHANGED, MemberMessage.Kind.PACKAGE_GRANTED})
+SERVICE_KINDS = frozenset(
+    {
+        MemberMessage.Kind.BALANCE_CHANGED,
+        MemberMessage.Kind.PACKAGE_GRANTED,
+        MemberMessage.Kind.ORDER_READY,
+        MemberMessage.Kind.BOOKING_CHANGED,
+        MemberMessage.Kind.BOOKING_REMINDER,
+    }
+)
 
 
 class MessageDelivery(models.Model):

@@ -36,12 +36,45 @@ class ServiceCategory(BilingualNameMixin):
 
 
 class Order(models.Model):
-    """An order rung up at a store. Money moves only through the loyalty ledger."""
+    """An order rung up at a store. Money moves only through the loyalty ledger.
+
+    Two things about an order move on their own:
+
+    - ``status`` is the money: UNPAID (clothes taken in, to be paid on collection: nothing
+      settled yet, the lines carry the prices and every sum is 0), COMPLETED (paid: points,
+      tier spend and rules count it), REFUNDED or VOIDED. Only a COMPLETED order counts.
+    - ``stage`` is the clothes: RECEIVED, CLEANING, READY, then COLLECTED at the counter or
+      DELIVERED. An instant counter sale is born COLLECTED and paid.
+
+    ``created_at`` is when the order took effect for the books: when it was paid and
+    completed (the intake time while it is unpaid; moved to the payment time when it is
+    settled on collection), so spend, visits, points and events all date it alike.
+    ``received_at`` is when the clothes were taken in (None for an instant sale).
+    """
 
     class Status(models.TextChoices):
+        UNPAID = "unpaid", _("Unpaid")
         COMPLETED = "completed", _("Completed")
         REFUNDED = "refunded", _("Refunded")
         VOIDED = "voided", _("Voided")
+
+    class Stage(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        CLEANING = "cleaning", _("Cleaning")
+        READY = "ready", _("Ready for pickup")
+        COLLECTED = "collected", _("Collected")
+        DELIVERED = "delivered", _("Delivered")
+
+    class PaymentTiming(models.TextChoices):
+        ON_RECEIPT = "on_receipt", _("Paid when taken in")
+        ON_COLLECTION = "on_collection", _("Paid on collection")
+
+    # The clothes are still at the shop.
+    OPEN_STAGES = (Stage.RECEIVED, Stage.CLEANING, Stage.READY)
+    # Handed back to the member.
+    HANDED_OVER_STAGES = (Stage.COLLECTED, Stage.DELIVERED)
+    # Statuses of an order still being worked on (a refunded or voided one is not).
+    LIVE_STATUSES = (Status.UNPAID, Status.COMPLETED)
 
     member = models.ForeignKey("membership.Member", on_delete=models.PROTECT, related_name="orders")
     store = models.ForeignKey("membership.Store", on_delete=models.PROTECT, related_name="orders")
@@ -58,6 +91,20 @@ class Order(models.Model):
     is_express = models.BooleanField(_("express"), default=False)
     needs_pickup_delivery = models.BooleanField(_("pickup/delivery"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    # The garment order's life (an instant counter sale is COLLECTED from the start).
+    stage = models.CharField(
+        _("stage"), max_length=12, choices=Stage.choices, default=Stage.COLLECTED
+    )
+    payment_timing = models.CharField(
+        _("payment"),
+        max_length=16,
+        choices=PaymentTiming.choices,
+        default=PaymentTiming.ON_RECEIPT,
+    )
+    received_at = models.DateTimeField(_("taken in"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    ready_at = models.DateTimeField(_("ready since"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("collected/delivered at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -116,7 +163,15 @@ class Order(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
-        indexes = [models.Index(fields=["member", "-created_at"])]
+        indexes = [
+            models.Index(fields=["member", "-created_at"]),
+            # A store's garment orders still at the shop (the counter's list), by due date.
+            models.Index(
+                fields=["store", "due_at"],
+                condition=Q(stage__in=["received", "cleaning", "ready"]),
+                name="order_open_by_store",
+            ),
+        ]
         # The sums are rounded to cents: SQLite keeps decimals as floating point, where
         # 1.02 + 9.19 is not 10.21 (PostgreSQL's numeric is exact either way).
         constraints = [
@@ -168,6 +223,21 @@ class Order(models.Model):
                 condition=Q(points_amount=0) | Q(points_redeemed__gt=0),
                 name="order_points_amount_needs_points",
             ),
+            # Taken in to be paid on collection: nothing is settled yet (the lines carry the
+            # prices), and the clothes cannot leave the shop unpaid.
+            models.CheckConstraint(
+                condition=~Q(status="unpaid")
+                | Q(
+                    subtotal=0,
+                    total=0,
+                    discount=0,
+                    points_earned=0,
+                    points_redeemed=0,
+                    package_uses=0,
+                    stage__in=["received", "cleaning", "ready"],
+                ),
+                name="order_unpaid_settles_nothing",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -175,7 +245,31 @@ class Order(models.Model):
 
     @property
     def is_cancelled(self) -> bool:
-        return self.status != self.Status.COMPLETED
+        return self.status in (self.Status.REFUNDED, self.Status.VOIDED)
+
+    @property
+    def is_unpaid(self) -> bool:
+        return self.status == self.Status.UNPAID
+
+    @property
+    def is_open(self) -> bool:
+        """The clothes are still at the shop and the order is live (not refunded/voided)."""
+        return self.stage in self.OPEN_STAGES and self.status in self.LIVE_STATUSES
+
+    @property
+    def is_garment(self) -> bool:
+        """Clothes were taken in (not an instant counter sale)."""
+        return self.received_at is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_at is not None and self.due_at < timezone.now()
+
+    @property
+    def lines_total(self) -> Decimal:
+        """What the lines add up to (an unpaid order's subtotal is 0 until it is settled).
+        Reads the prefetched lines."""
+        return sum((line.amount for line in self.lines.all()), Decimal("0.00"))
 
 
 class OrderLine(models.Model):
@@ -183,6 +277,8 @@ class OrderLine(models.Model):
     category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"), default=1)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    # What staff noted about the item at intake: a stain, a missing button, damage.
+    note = models.CharField(_("note"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("order line")

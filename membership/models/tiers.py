@@ -10,7 +10,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 # Where pages that explain tiers keep the tiers' rules; cleared whenever a tier changes.
-TIER_RULES_CACHE_KEY = "loyalty:tier-rules:v1"
+TIER_RULES_CACHE_KEY = "loyalty:tier-rules:v2"
 
 
 def tier_rules_forget() -> None:
@@ -147,7 +147,21 @@ class Tier(BilingualNameMixin, ClusterableModel):
         validators=[MinValueValidator(Decimal("0"))],
     )
     pickup_response_hours = models.PositiveSmallIntegerField(
-        _("pickup response window (hours)"), null=True, blank=True
+        _("pickup response window (hours)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+        help_text=_(
+            "E.g. 2: members of this tier may book a pickup slot that starts within 2 hours, "
+            "past the store's booking cut-off, and see the earliest one first. Empty: none."
+        ),
+    )
+    priority_booking = models.BooleanField(
+        _("priority booking"),
+        default=False,
+        help_text=_(
+            "Members of this tier may take the places each slot holds back for priority tiers."
+        ),
     )
 
     def save(self, *args, **kwargs):
@@ -209,6 +223,16 @@ class TierBenefit(models.Model):
     def title(self) -> str:
         lang = (get_language() or "").lower()
         return self.title_en if lang.startswith("en") and self.title_en else self.title_zh
+
+    # Members read benefits with the tier rules, from the cache (see Tier.save).
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        tier_rules_forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        tier_rules_forget()
+        return result
 
     def __str__(self) -> str:
         return self.title

@@ -39,7 +39,7 @@ def member_panel(*, member: Member) -> MemberPanel:
     last_orders = list(
         Order.objects.select_related("store")
         .filter(member=member)
-        .only("number", "status", "currency", "total", "created_at", "store__name")
+        .only("number", "status", "stage", "currency", "total", "created_at", "store__name")
         .order_by("-created_at", "-id")[:PANEL_ORDERS]
     )
     open_bookings = list(

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from membership.models import Member, MemberTag, Tag
 
@@ -20,15 +20,11 @@ def tag_by_code(*, code: str) -> Tag | None:
     return Tag.objects.filter(code=code).first()
 
 
-def member_tags_prefetch(*, to_attr: str = "active_tags") -> Prefetch:
-    """Prefetch a member's active tags (tag loaded, ordered by code) in one query for any
-    number of members: ``member.active_tags`` is then a list of MemberTag."""
-    return Prefetch(
-        "member_tags",
-        queryset=MemberTag.objects.select_related("tag")
-        .filter(tag__is_active=True)
-        .order_by("tag__code", "id"),
-        to_attr=to_attr,
+def member_active_tags(*, member_id: int) -> list[Tag]:
+    """One member's active tags, ordered by code (the member panel's chips): one query, the
+    tags alone."""
+    return list(
+        Tag.objects.filter(member_tags__member_id=member_id, is_active=True).order_by("code")
     )
 
 

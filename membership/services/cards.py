@@ -16,6 +16,7 @@ a paused card (``CardMemberRateLimited``) still leaves the lookup by phone numbe
 """
 
 import hashlib
+import hmac
 import re
 import time
 from dataclasses import dataclass
@@ -115,10 +116,21 @@ def card_rotate(*, member: Member) -> MemberCard:
 def card_codes(
     *, card: MemberCard, for_time: float | None = None, steps: int = 1
 ) -> list[CardCode]:
-    """The codes of ``steps`` consecutive steps, starting with the one current at ``for_time``."""
-    totp = _totp(card.secret)
+    """The codes of ``steps`` consecutive steps, starting with the one current at ``for_time``.
+
+    pyotp's HOTP (RFC 4226) with the secret decoded and the HMAC keyed once for all the steps
+    (the card page asks for 61; pyotp decodes the secret again for each)."""
+    keyed = hmac.new(_totp(card.secret).byte_secret(), digestmod=hashlib.sha1)
     first = card_step(for_time=for_time)
-    return [CardCode(step=s, code=totp.generate_otp(s)) for s in range(first, first + steps)]
+    codes = []
+    for step in range(first, first + steps):
+        mac = keyed.copy()
+        mac.update(step.to_bytes(8, "big"))
+        digest = mac.digest()
+        offset = digest[-1] & 0xF
+        number = int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF
+        codes.append(CardCode(step=step, code=f"{number % 10**CODE_DIGITS:0{CODE_DIGITS}d}"))
+    return codes
 
 
 def card_parse_payload(*, text: str) -> tuple[str, str] | None:

@@ -4,11 +4,12 @@ from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.backends import ModelBackend
 
 from membership.selectors.roles import users_with_role_flags
+from membership.selectors.rows import one_or_none
 
 
 class RoleFlagsUserMixin:
     def get_user(self, user_id):
-        user = users_with_role_flags().filter(pk=user_id).first()
+        user = one_or_none(users_with_role_flags().filter(pk=user_id))
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

@@ -4,9 +4,10 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import MinValueValidator
-from django.db import models
-from django.db.models import Case, IntegerField, Q, When
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.http.request import split_domain_port
 from django.utils import timezone
@@ -25,9 +26,11 @@ from wagtail.models.sites import (
     MATCH_HOSTNAME_DEFAULT,
     MATCH_HOSTNAME_PORT,
 )
+from wagtail.signals import post_page_move
 from wagtail.url_routing import RouteResult
 
 from loyalty.models import LifecycleStage
+from membership.models import Tag, Tier
 
 
 @register_setting(icon="site")
@@ -40,9 +43,9 @@ class ShopSettings(BaseSiteSetting):
 
     @classmethod
     def for_request(cls, request):
-        """The site and its settings in one query (Wagtail spends two), on every page:
-        base.html shows the brand name. Same site choice as Wagtail's Site.find_for_request.
-        """
+        """The site and its settings from the cache (Wagtail spends two queries), on every
+        page: base.html shows the brand name. Same site choice as Wagtail's
+        Site.find_for_request."""
         attr_name = cls.get_cache_attr_name()
         if hasattr(request, attr_name) or hasattr(request, "_wagtail_site"):
             return super().for_request(request)
@@ -50,36 +53,68 @@ class ShopSettings(BaseSiteSetting):
         request._wagtail_site = site
         settings = getattr(site, "shopsettings", None) if site is not None else None
         if settings is None:
-            return super().for_request(request)  # creates the row on first use
+            settings = super().for_request(request)  # creates the row on first use...
+            if site is not None:
+                _sites_with_settings()  # ...which the cache forgot: read again, with it
+            return settings
         settings._request = request
         setattr(request, attr_name, settings)
         return settings
 
 
+# Every site with its shop settings, for base.html's brand name on every page:
+# read from the cache (one get, not a query), forgotten whenever a site or its settings are
+# saved or deleted (now, and again after the commit, as tier rules are). The time limit bounds
+# what a per-process cache (development without Redis) can keep stale.
+SITES_CACHE_KEY = "portal:sites-with-settings:v1"
+SITES_CACHE_SECONDS = 300
+
+
+def sites_forget(**kwargs) -> None:
+    cache.delete(SITES_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(SITES_CACHE_KEY))
+
+
+def _sites_with_settings() -> list[Site]:
+    sites = cache.get(SITES_CACHE_KEY)
+    if sites is None:
+        # Not the root pages: a page costs a quarter of a millisecond to unpickle, and only
+        # Wagtail's page views (which read it once) need it.
+        sites = list(Site.objects.select_related("shopsettings").order_by("pk"))
+        cache.set(SITES_CACHE_KEY, sites, SITES_CACHE_SECONDS)
+    return sites
+
+
+def _site_match(site: Site, hostname: str, port: int) -> int:
+    if site.hostname == hostname:
+        if site.port == port:
+            return MATCH_HOSTNAME_PORT
+        return MATCH_HOSTNAME_DEFAULT if site.is_default_site else MATCH_HOSTNAME
+    return MATCH_DEFAULT
+
+
 def _site_for_request_with_settings(request) -> Site | None:
-    """wagtail.models.sites.get_site_for_hostname, with the settings row joined in."""
+    """wagtail.models.sites.get_site_for_hostname over the cached sites, settings included."""
     hostname = split_domain_port(request._get_raw_host())[0]
     port = request.get_port()
-    sites = list(
-        Site.objects.annotate(
-            match=Case(
-                When(hostname=hostname, port=port, then=MATCH_HOSTNAME_PORT),
-                When(hostname=hostname, is_default_site=True, then=MATCH_HOSTNAME_DEFAULT),
-                When(is_default_site=True, then=MATCH_DEFAULT),
-                default=MATCH_HOSTNAME,
-                output_field=IntegerField(),
-            )
-        )
-        .filter(Q(hostname=hostname) | Q(is_default_site=True))
-        .order_by("match")
-        .select_related("root_page", "shopsettings")
-    )
+    try:
+        port = int(port)
+    except (TypeError, ValueError):
+        port = None  # matches no site's port; the hostname and the default site still do
+    candidates = [s for s in _sites_with_settings() if s.hostname == hostname or s.is_default_site]
+    sites = sorted(candidates, key=lambda s: (_site_match(s, hostname, port), s.pk))
     if sites:
-        if len(sites) == 1 or sites[0].match in (MATCH_HOSTNAME_PORT, MATCH_HOSTNAME_DEFAULT):
+        first = _site_match(sites[0], hostname, port)
+        if len(sites) == 1 or first in (MATCH_HOSTNAME_PORT, MATCH_HOSTNAME_DEFAULT):
             return sites[0]
-        if sites[0].match == MATCH_DEFAULT:
+        if first == MATCH_DEFAULT:
             return sites[len(sites) == 2]
     return None
+
+
+for _model in (Site, ShopSettings):
+    post_save.connect(sites_forget, sender=_model, dispatch_uid=f"sites_forget_save_{_model}")
+    post_delete.connect(sites_forget, sender=_model, dispatch_uid=f"sites_forget_delete_{_model}")
 
 
 class HomePage(Page):
@@ -257,3 +292,28 @@ class OfferStat(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["offer", "member"], name="offer_stat_once_per_member")
         ]
+
+
+# The shop's live offers with their targeting and translations, for every dashboard (see
+# portal.content.selectors.offers_for_member): read from the cache, forgotten whenever any page
+# is saved, moved or deleted (publishing, unpublishing and scheduled runs save the page; a
+# parent's new slug changes its offers' addresses), or an offer's tiers or tags lose a row,
+# now and again after the commit. Whether an offer is in its dates is decided at each
+# request, not when it was cached.
+OFFERS_CACHE_KEY = "portal:live-offers:v1"
+OFFERS_CACHE_SECONDS = 300
+
+
+def offers_forget(**kwargs) -> None:
+    cache.delete(OFFERS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(OFFERS_CACHE_KEY))
+
+
+# Each model by name: a receiver for every sender would cost every model its fast deletes.
+for _model in (Page, HomePage, OfferPage, OfferPage.tiers.through, OfferPage.tags.through):
+    post_save.connect(offers_forget, sender=_model, dispatch_uid=f"offers_forget_save_{_model}")
+    post_delete.connect(offers_forget, sender=_model, dispatch_uid=f"offers_forget_delete_{_model}")
+# A deleted tier or tag takes its offers' rows with it in the database, without a signal.
+for _model in (Tier, Tag):
+    post_delete.connect(offers_forget, sender=_model, dispatch_uid=f"offers_forget_delete_{_model}")
+post_page_move.connect(offers_forget, dispatch_uid="offers_forget_move")

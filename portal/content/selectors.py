@@ -1,18 +1,24 @@
+from collections import defaultdict
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone, translation
 from wagtail.coreutils import get_supported_content_language_variant
 
 from loyalty.models import MemberSegment
 from membership.models import Member, MemberTag
 
-from .models import OfferPage
+from .models import OFFERS_CACHE_KEY, OFFERS_CACHE_SECONDS, OfferPage
 
 # What an offer list shows and links to; nothing else is loaded.
 _LISTED_FIELDS = ("id", "title", "summary", "valid_until", "url_path", "path", "depth")
-# The most offers weighed for one member (live, in their dates, their tier and tags): plenty
-# for a shop's owner-written offers, and a bound on the dashboard's work whatever happens.
-_CANDIDATES = 200
+_TARGETING_FIELDS = ("translation_key", "lifecycle_stages", "valid_from", "value")
+# The most live offers the dashboard weighs for a member (the most valuable first): plenty for
+# a shop's owner-written offers, and a bound on the cache and the dashboard's work.
+_CACHED_OFFERS = 300
+_UNREAD = object()
 
 
 def active_content_language() -> str:
@@ -53,41 +59,116 @@ def _stage_matches(offer: OfferPage) -> bool:
     return not offer.lifecycle_stages or offer.member_stage in offer.lifecycle_stages
 
 
-def offers_for_member(*, member: Member, limit: int = 5) -> list[OfferPage]:
-    """Live offers for the member's tier, tags and lifecycle stage, the most valuable first
-    (then the newest), each in the member's language when that translation is live, else in
-    the default language. Targeting, dates and value are the default language's page's (see
-    OfferPage); ``offer.deciding_id`` is that page's id, what views and uses are counted on.
-    Two queries at most, whatever the count.
-    """
-    candidates = (
-        _targeted_offers(member=member, now=timezone.now())
-        .order_by("-value", "-valid_from", "-id")
-        .only(*_LISTED_FIELDS, "translation_key", "lifecycle_stages", "value")[:_CANDIDATES]
-    )
-    offers = [offer for offer in candidates if _stage_matches(offer)][:limit]
-    for offer in offers:
-        offer.deciding_id = offer.pk
+@dataclass(frozen=True)
+class _LiveOffer:
+    """A live default-language offer as the cache keeps it: the page (listed fields only),
+    whom it targets, and its live translations by language."""
+
+    page: OfferPage
+    tier_ids: frozenset[int]
+    tag_ids: frozenset[int]
+    translations: dict[str, OfferPage]
+
+    def in_dates(self, now) -> bool:
+        until = self.page.valid_until
+        return self.page.valid_from <= now and (until is None or until > now)
+
+
+def _live_offers_read(now) -> list[_LiveOffer]:
     default_code = get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    language = active_content_language()
-    if language == default_code or not offers:
-        return offers
-    translated = {
-        page.translation_key: page
-        for page in OfferPage.objects.live()
-        .filter(
-            translation_key__in=[offer.translation_key for offer in offers],
-            locale__language_code=language,
-        )
+    pages = list(
+        OfferPage.objects.live()
+        .filter(locale__language_code=default_code)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))  # ended: never again
+        .order_by("-value", "-valid_from", "-id")
+        .only(*_LISTED_FIELDS, *_TARGETING_FIELDS)[:_CACHED_OFFERS]
+    )
+    ids = [page.pk for page in pages]
+    tiers, tags, translations = defaultdict(set), defaultdict(set), defaultdict(dict)
+    for offer_id, tier_id in OfferPage.tiers.through.objects.filter(
+        offerpage_id__in=ids
+    ).values_list("offerpage_id", "tier_id"):
+        tiers[offer_id].add(tier_id)
+    for offer_id, tag_id in OfferPage.tags.through.objects.filter(offerpage_id__in=ids).values_list(
+        "offerpage_id", "tag_id"
+    ):
+        tags[offer_id].add(tag_id)
+    for page in (
+        OfferPage.objects.live()
+        .filter(translation_key__in=[page.translation_key for page in pages])
+        .exclude(locale__language_code=default_code)
+        .annotate(language=F("locale__language_code"))
         .only(*_LISTED_FIELDS, "translation_key")
-    }
+    ):
+        translations[page.translation_key][page.language] = page
+    return [
+        _LiveOffer(
+            page=page,
+            tier_ids=frozenset(tiers[page.pk]),
+            tag_ids=frozenset(tags[page.pk]),
+            translations=translations[page.translation_key],
+        )
+        for page in pages
+    ]
+
+
+def _live_offers(now) -> list[_LiveOffer]:
+    """Every live default-language offer not yet ended, the most valuable first (then the
+    newest): from the cache (see OFFERS_CACHE_KEY), else four queries."""
+    offers = cache.get(OFFERS_CACHE_KEY)
+    if offers is None:
+        offers = _live_offers_read(now)
+        cache.set(OFFERS_CACHE_KEY, offers, OFFERS_CACHE_SECONDS)
+    return offers
+
+
+def offers_for_member(*, member: Member, limit: int = 5) -> list[OfferPage]:
+    """Live offers for the member's tier, tags and lifecycle stage, in their dates, the most
+    valuable first (then the newest), each in the member's language when that translation is
+    live, else in the default language. Targeting, dates and value are the default language's
+    page's (see OfferPage); ``offer.deciding_id`` is that page's id, what views and uses are
+    counted on. The shop's offers come from the cache; the member's tags and stage cost a query
+    each, only when an offer in its dates targets them.
+    """
+    now = timezone.now()
+    language = active_content_language()
+    tag_ids, stage = None, _UNREAD
     shown = []
-    for offer in offers:
-        page = translated.get(offer.translation_key, offer)
-        page.valid_until = offer.valid_until  # the deciding page's date, even if edited since
-        page.deciding_id = offer.pk
+    for offer in _live_offers(now):
+        if not offer.in_dates(now):
+            continue
+        if offer.tier_ids and member.tier_id not in offer.tier_ids:
+            continue
+        if offer.tag_ids:
+            if tag_ids is None:
+                tag_ids = set(
+                    MemberTag.objects.filter(member=member.pk, tag__is_active=True).values_list(
+                        "tag_id", flat=True
+                    )
+                )
+            if not offer.tag_ids & tag_ids:
+                continue
+        if offer.page.lifecycle_stages:
+            if stage is _UNREAD:
+                stage = _member_stage(member)
+            if stage not in offer.page.lifecycle_stages:
+                continue
+        page = offer.translations.get(language, offer.page)
+        page.valid_until = offer.page.valid_until  # the deciding page's date, even if edited
+        page.deciding_id = offer.page.pk
         shown.append(page)
+        if len(shown) == limit:
+            break
     return shown
+
+
+def _member_stage(member: Member) -> str | None:
+    """The member's lifecycle stage as of the last recompute (None before the first)."""
+    return (
+        MemberSegment.objects.filter(member=member.pk)
+        .values_list("lifecycle_stage", flat=True)
+        .first()
+    )
 
 
 def offer_for_member(*, member: Member, offer: OfferPage) -> OfferPage | None:

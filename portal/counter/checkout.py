@@ -11,10 +11,12 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from loyalty.flows.garment_orders import garment_order_take_in
 from loyalty.flows.top_up import counter_top_up
 from loyalty.selectors.coupons import coupons_usable_for_member
 from loyalty.selectors.packages import packages_for_member
@@ -26,22 +28,25 @@ from loyalty.services.checkout import (
     checkout_price,
     checkout_quote,
     order_can_cancel,
+    order_can_refund,
     order_can_void,
     order_refund,
     order_void,
 )
 from loyalty.services.wallet import top_up_bonus_preview
-from membership.models import FollowUpTask, Member, ServiceCategory, User
+from membership.models import FollowUpTask, Member, Order, ServiceCategory, User
 from membership.roles import OWNER_GROUP, STAFF_GROUP
 from membership.selectors.followups import followups_done, followups_for_member, followups_open
 from membership.selectors.orders import order_by_key, order_detail
 from membership.services.followups import followup_complete, followup_create
+from membership.services.orders import GarmentIntake, order_stage_moves
 from portal.counter.checkout_forms import (
     CancelOrderForm,
     CheckoutForm,
     CounterTopUpForm,
     FollowUpDoneForm,
     FollowUpForm,
+    garment_due_date,
 )
 from portal.counter.context import counter_roles
 from portal.counter.lookup import counted_member, lookups_limited, open_member
@@ -66,12 +71,14 @@ def _render(request, template: str, context: dict, status: int = 200):
 # --- checkout -----------------------------------------------------------------------------
 
 
-def _checkout_form(request, member: Member, data=None):
+def _checkout_form(request, member: Member, data=None, *, intake: bool = False):
     balance = wallet_balance(member=member)
     initial = {
         "key": uuid.uuid4().hex,
         "pay_with": CheckoutForm.PAY_STORED_VALUE if balance else CheckoutForm.PAY_CASH,
     }
+    if intake:
+        initial["due_date"] = garment_due_date(store=request.user.store, express=False)
     form = CheckoutForm(
         data,
         initial=initial,
@@ -79,6 +86,7 @@ def _checkout_form(request, member: Member, data=None):
         coupons=coupons_usable_for_member(member),
         entitlements=packages_for_member(member),
         need_store=request.user.store_id is None,
+        intake=intake,
     )
     return form, balance
 
@@ -97,35 +105,84 @@ def _hidden_fields(post) -> list[tuple[str, str]]:
     return [(name, value) for name, value in post.items() if name not in skip]
 
 
+def _due_context(request, intake: bool) -> dict:
+    """The due dates the intake form proposes (normal and express), for its script."""
+    if not intake:
+        return {}
+    store = request.user.store
+    return {
+        "due_normal": garment_due_date(store=store, express=False),
+        "due_express": garment_due_date(store=store, express=True),
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @staff_required
 @lookups_limited
 def checkout(request, number: str):
     """GET: the order form. POST: review (confirmation page) or, with confirm=1, record it."""
+    return _order_form(request, number, intake=False)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+@lookups_limited
+def take_in(request, number: str):
+    """Take clothes in: items with notes, due date, express; paid now (review, confirm, like
+    a checkout) or on collection (recorded at once, nothing to pay yet)."""
+    return _order_form(request, number, intake=True)
+
+
+def _order_form(request, number: str, *, intake: bool):
     member = counted_member(request, number)
+    template = "portal/counter/take_in.html" if intake else "portal/counter/checkout.html"
     if request.method == "GET":
-        form, balance = _checkout_form(request, member)
+        form, balance = _checkout_form(request, member, intake=intake)
         return _render(
             request,
-            "portal/counter/checkout.html",
-            {"member": member, "form": form, "balance": balance} | _points_context(member),
+            template,
+            {"member": member, "form": form, "balance": balance}
+            | _points_context(member)
+            | _due_context(request, intake),
         )
     key = CheckoutForm.submitted_key(request.POST)
-    if request.POST.get("confirm") == "1" and key:
+    if (request.POST.get("confirm") == "1" or intake) and key:
         # A double tap: the first tap already recorded this form (its coupon is used now,
         # so the form would no longer validate). Show the order it recorded.
         done = order_by_key(idempotency_key=key)
         if done is not None and done.member_id == member.pk:
             return redirect("counter:order", number=done.number)
-    form, balance = _checkout_form(request, member, request.POST)
-    context = {"member": member, "form": form, "balance": balance} | _points_context(member)
+    form, balance = _checkout_form(request, member, request.POST, intake=intake)
+    context = (
+        {"member": member, "form": form, "balance": balance}
+        | _points_context(member)
+        | _due_context(request, intake)
+    )
     if not form.is_valid():
-        return _render(request, "portal/counter/checkout.html", context, status=400)
+        return _render(request, template, context, status=400)
     if "edit" in request.POST:
-        return _render(request, "portal/counter/checkout.html", context)
+        return _render(request, template, context)
     data = form.cleaned_data
     store = data.get("store") or request.user.store
+    garment = GarmentIntake(due_at=form.due_at(store=store)) if intake else None
     try:
+        if intake and form.pays_later:
+            order = garment_order_take_in(
+                member=member,
+                store=store,
+                lines=form.lines,
+                intake=garment,
+                is_express=data["is_express"],
+                needs_pickup_delivery=data["needs_pickup_delivery"],
+                acting_user=request.user,
+                idempotency_key=data["key"],
+            )
+            messages.success(
+                request,
+                _("Clothes taken in: order %(number)s, due %(due)s. The member pays on collection.")
+                % {"number": order.number, "due": date_format(garment.due_at.date())},
+            )
+            return redirect("counter:order", number=order.number)
         price = checkout_price(
             member=member,
             lines=form.lines,
@@ -146,6 +203,7 @@ def checkout(request, number: str):
                 needs_pickup_delivery=data["needs_pickup_delivery"],
                 acting_user=request.user,
                 idempotency_key=data["key"],
+                intake=garment,
             )
             text = _("Order %(number)s recorded. %(points)d points earned.") % {
                 "number": order.number,
@@ -167,7 +225,7 @@ def checkout(request, number: str):
         )
     except ValidationError as exc:
         _add_errors(form, exc)
-        return _render(request, "portal/counter/checkout.html", context, status=400)
+        return _render(request, template, context, status=400)
     context.update(
         {
             "quote": quote,
@@ -175,6 +233,10 @@ def checkout(request, number: str):
             "hidden": _hidden_fields(request.POST),
             "is_express": data["is_express"],
             "needs_pickup_delivery": data["needs_pickup_delivery"],
+            "due_at": garment.due_at if garment else None,
+            "confirm_url": reverse(
+                "counter:take-in" if intake else "counter:checkout", kwargs={"number": number}
+            ),
         }
     )
     return _render(request, "portal/counter/checkout_confirm.html", context)
@@ -208,7 +270,9 @@ def _order_page(request, order, *, form=None, action=None, status=200):
             "balance_after": wallet_balance_after_order(order=order),
             "receipt_language": _receipt_language(request) or get_language(),
             "can_void": order_can_void(order=order),
+            "can_refund": order_can_refund(order=order),
             "can_cancel": order_can_cancel(order=order, user=request.user),
+            "stage_moves": [(s, Order.Stage(s).label) for s in order_stage_moves(order)],
             "cancel_form": form or CancelOrderForm(),
             "failed_action": action,
         },

@@ -1,8 +1,8 @@
-"""Counter forms: checkout, refund/void, counter top-up, follow-ups. Input only; rules live
-in the services."""
+"""Counter forms: checkout, taking clothes in, paying on collection, refund/void, counter
+top-up, follow-ups. Input only; rules live in the services."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django import forms
@@ -13,7 +13,7 @@ from loyalty.conf import loyalty_settings
 from loyalty.models import TopUpMethod
 from loyalty.services.checkout import PaymentSplit
 from membership.limits import max_order_amount, order_amount_check
-from membership.models import Store, User
+from membership.models import Order, Store, User
 from membership.services.orders import order_line_priced
 from portal.coupon_words import coupon_conditions_text, coupon_value_text
 from portal.templatetags.money import money
@@ -66,14 +66,15 @@ class MoneyField(forms.DecimalField):
             )
 
 
-class CheckoutForm(forms.Form):
+class PaymentForm(forms.Form):
+    """How an order is paid: coupon, package, stored value / cash / card / mixed, points.
+    The counter checkout and the payment of clothes collected share it."""
+
     PAY_STORED_VALUE = "stored_value"
     PAY_CASH = "cash"
     PAY_CARD = "card"
     PAY_MIXED = "mixed"
 
-    is_express = forms.BooleanField(label=_("Express"), required=False)
-    needs_pickup_delivery = forms.BooleanField(label=_("Pickup / delivery"), required=False)
     # Radios: the template lays each choice out as a tap target (a select's options
     # rendered one by one are bare text a clerk cannot pick).
     coupon = forms.ModelChoiceField(
@@ -117,39 +118,12 @@ class CheckoutForm(forms.Form):
     )
     key = forms.CharField(widget=forms.HiddenInput, max_length=160)
 
-    def __init__(self, *args, categories, coupons, entitlements, need_store: bool, **kwargs):
+    def __init__(self, *args, coupons, entitlements, **kwargs):
         super().__init__(*args, **kwargs)
-        self.categories = list(categories)
         self.fields["coupon"].queryset = coupons
         self.fields["coupon"].label_from_instance = self._coupon_label
         self.fields["package"].queryset = entitlements
         self.fields["package"].label_from_instance = self._package_label
-        if need_store:
-            self.fields["store"] = forms.ModelChoiceField(
-                label=_("Store"), queryset=Store.objects.filter(is_active=True)
-            )
-        self.rows = []
-        for category in self.categories:
-            qty = forms.IntegerField(
-                label=category.display_name,
-                min_value=0,
-                max_value=999,
-                required=False,
-                widget=forms.NumberInput(
-                    attrs={"inputmode": "numeric", "min": 0, "max": 999, "class": "qty"}
-                ),
-            )
-            amount = MoneyField(
-                label=_("Amount"),
-                min_value=ZERO,
-                required=False,
-                widget=money_input(
-                    **{"class": "line-amount", "data-unit-price": str(category.default_price)}
-                ),
-            )
-            self.fields[f"qty_{category.pk}"] = qty
-            self.fields[f"amt_{category.pk}"] = amount
-            self.rows.append((category, f"qty_{category.pk}", f"amt_{category.pk}"))
 
     @classmethod
     def submitted_key(cls, data) -> str | None:
@@ -178,33 +152,20 @@ class CheckoutForm(forms.Form):
             "left": entitlement.remaining,
         }
 
-    def row_fields(self):
-        """(category, count field, amount field) for the template."""
-        return [(category, self[qty], self[amt]) for category, qty, amt in self.rows]
-
     def clean(self):
         data = super().clean()
-        lines = []
-        for category, qty_name, amt_name in self.rows:
-            quantity = data.get(qty_name) or 0
-            amount = data.get(amt_name)
-            if quantity == 0:
-                if amount:
-                    self.add_error(qty_name, _("Enter how many."))
-                continue
-            lines.append(order_line_priced(category=category, quantity=quantity, amount=amount))
-        if not lines and not self.errors:
-            raise forms.ValidationError(_("Enter how many items of at least one kind."))
-        self.lines = lines
-        if lines and not self.errors:
-            total = sum((line.amount for line in lines), ZERO)
-            rule = loyalty_settings().points_per_currency_unit
-            order_amount_check(amount=total, points_per_unit=rule)
-        if data.get("pay_with") == self.PAY_MIXED:
+        self._clean_lines(data)
+        if self._asks_payment(data) and data.get("pay_with") == self.PAY_MIXED:
             parts = [data.get("stored_value"), data.get("cash"), data.get("card")]
             if not any(parts):
                 raise forms.ValidationError(_("Enter how much is paid each way."))
         return data
+
+    def _clean_lines(self, data) -> None:
+        """The items of the order, for a form that enters them."""
+
+    def _asks_payment(self, data) -> bool:
+        return True
 
     def points_used(self) -> int:
         return self.cleaned_data.get("points") or 0
@@ -224,6 +185,174 @@ class CheckoutForm(forms.Form):
             )
         # Points worth more than the amount due are refused by the quote (above the share).
         return PaymentSplit(**{method: max(due - points_amount, ZERO)}, points=points)
+
+
+class CheckoutForm(PaymentForm):
+    """An order rung up at the counter: its items, then how it is paid.
+
+    With ``intake=True`` it takes clothes in: a note per item (a stain, damage), a due date
+    and whether the member pays now or on collection (then no payment is asked for)."""
+
+    TIMING_NOW = Order.PaymentTiming.ON_RECEIPT
+    TIMING_LATER = Order.PaymentTiming.ON_COLLECTION
+
+    is_express = forms.BooleanField(label=_("Express"), required=False)
+    needs_pickup_delivery = forms.BooleanField(label=_("Pickup / delivery"), required=False)
+
+    def __init__(
+        self,
+        *args,
+        categories,
+        coupons,
+        entitlements,
+        need_store: bool,
+        intake: bool = False,
+        **kwargs,
+    ):
+        super().__init__(*args, coupons=coupons, entitlements=entitlements, **kwargs)
+        self.categories = list(categories)
+        self.intake = intake
+        if need_store:
+            self.fields["store"] = forms.ModelChoiceField(
+                label=_("Store"), queryset=Store.objects.filter(is_active=True)
+            )
+        if intake:
+            self.fields["due_date"] = forms.DateField(
+                label=_("Due"),
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+                error_messages={"invalid": _("Enter the due date as a date.")},
+            )
+            self.fields["payment_timing"] = forms.ChoiceField(
+                label=_("Payment"),
+                widget=forms.RadioSelect,
+                choices=[
+                    (self.TIMING_LATER, _("On collection")),
+                    (self.TIMING_NOW, _("Now")),
+                ],
+                initial=self.TIMING_LATER,
+            )
+            # Paid on collection: nothing to choose now (checked in clean()).
+            self.fields["pay_with"].required = False
+        self.rows = []
+        for category in self.categories:
+            qty = forms.IntegerField(
+                label=category.display_name,
+                min_value=0,
+                max_value=999,
+                required=False,
+                widget=forms.NumberInput(
+                    attrs={"inputmode": "numeric", "min": 0, "max": 999, "class": "qty"}
+                ),
+            )
+            amount = MoneyField(
+                label=_("Amount"),
+                min_value=ZERO,
+                required=False,
+                widget=money_input(
+                    **{"class": "line-amount", "data-unit-price": str(category.default_price)}
+                ),
+            )
+            self.fields[f"qty_{category.pk}"] = qty
+            self.fields[f"amt_{category.pk}"] = amount
+            if intake:
+                self.fields[f"note_{category.pk}"] = forms.CharField(
+                    label=_("Note"),
+                    max_length=255,
+                    required=False,
+                    error_messages={"max_length": _("Keep each item's note under 255 characters.")},
+                )
+            self.rows.append((category, f"qty_{category.pk}", f"amt_{category.pk}"))
+
+    def row_fields(self):
+        """(category, count field, amount field, note field or None) for the template."""
+        return [
+            (category, self[qty], self[amt], self[f"note_{category.pk}"] if self.intake else None)
+            for category, qty, amt in self.rows
+        ]
+
+    def _asks_payment(self, data) -> bool:
+        return not (self.intake and data.get("payment_timing") == self.TIMING_LATER)
+
+    @property
+    def pays_later(self) -> bool:
+        """Clothes taken in to be paid on collection."""
+        return self.intake and self.cleaned_data.get("payment_timing") == self.TIMING_LATER
+
+    def _clean_lines(self, data) -> None:
+        lines = []
+        for category, qty_name, amt_name in self.rows:
+            quantity = data.get(qty_name) or 0
+            amount = data.get(amt_name)
+            note = (data.get(f"note_{category.pk}") or "").strip() if self.intake else ""
+            if quantity == 0:
+                if amount:
+                    self.add_error(qty_name, _("Enter how many."))
+                if note:
+                    self.add_error(f"note_{category.pk}", _("Enter how many."))
+                continue
+            lines.append(
+                order_line_priced(category=category, quantity=quantity, amount=amount, note=note)
+            )
+        if not lines and not self.errors:
+            raise forms.ValidationError(_("Enter how many items of at least one kind."))
+        self.lines = lines
+        if lines and not self.errors:
+            total = sum((line.amount for line in lines), ZERO)
+            rule = loyalty_settings().points_per_currency_unit
+            order_amount_check(amount=total, points_per_unit=rule)
+        pays_now = self.intake and data.get("payment_timing") == self.TIMING_NOW
+        if pays_now and not data.get("pay_with") and "pay_with" not in self.errors:
+            self.add_error("pay_with", _("Choose how the member pays now."))
+
+    def due_at(self, *, store: Store | None) -> datetime:
+        """The due date entered, or the store's turnaround (express or not) from today; due
+        by the end of that day in the shop's time zone."""
+        day = self.cleaned_data.get("due_date")
+        if day is None:
+            day = garment_due_date(store=store, express=self.cleaned_data.get("is_express"))
+        return timezone.make_aware(datetime.combine(day, time(23, 59)))
+
+
+def garment_due_date(*, store: Store | None, express: bool) -> date:
+    """The due date the counter proposes: today plus the store's days to clean."""
+    if store is None:
+        days = 1 if express else 3
+    else:
+        days = store.express_turnaround_days if express else store.turnaround_days
+    return timezone.localdate() + timedelta(days=days)
+
+
+class CollectForm(PaymentForm):
+    """Payment for clothes collected (or delivered) that were taken in unpaid."""
+
+    hand_over = forms.ChoiceField(
+        label=_("Handed over"),
+        widget=forms.RadioSelect,
+        required=False,
+        choices=[
+            (Order.Stage.COLLECTED, _("Collected at the counter")),
+            (Order.Stage.DELIVERED, _("Delivered")),
+        ],
+        initial=Order.Stage.COLLECTED,
+    )
+
+    def __init__(self, *args, order: Order, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order = order
+
+    def hand_over_stage(self) -> str:
+        return self.cleaned_data.get("hand_over") or Order.Stage.COLLECTED
+
+
+class StageForm(forms.Form):
+    to_stage = forms.ChoiceField(
+        choices=Order.Stage.choices,
+        error_messages={
+            "required": _("Choose the stage to move the order to."),
+            "invalid_choice": _("Unknown order stage."),
+        },
+    )
 
 
 class CancelOrderForm(forms.Form):

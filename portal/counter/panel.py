@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from loyalty.selectors.coupons import coupons_usable_for_member
 from loyalty.selectors.dashboard import member_summary_by_number
 from loyalty.selectors.packages import packages_for_member
-from loyalty.selectors.segments import member_segment
 from loyalty.selectors.tier_outlook import member_tier_outlook
+from loyalty.selectors.tier_rules import tier_rules_cached
 from membership.selectors.panel import member_by_number, member_notes, member_panel
+from membership.selectors.tags import member_active_tags
 from membership.services.access import LookupRateLimited
 from membership.services.notes import member_note_create
 from portal.counter.lookup import lookups_paused, open_member
@@ -40,12 +41,13 @@ def panel(request, number: str):
         opening = open_member(request, number)
     except LookupRateLimited as error:
         return lookups_paused(request, error)
-    summary = member_summary_by_number(number=number)
+    rules = tier_rules_cached()  # the tiers and their rules
+    summary = member_summary_by_number(number=number, tiers=rules.by_pk)
     if summary is None:
         raise Http404
     member = summary.member
     opening.record(member)
-    outlook = member_tier_outlook(member)
+    outlook = member_tier_outlook(member, rules=rules)
     return render(
         request,
         "portal/counter/panel.html",
@@ -56,9 +58,9 @@ def panel(request, number: str):
             "panel": member_panel(member=member),
             "coupons": list(coupons_usable_for_member(member)[:PANEL_COUPONS]),
             "packages": list(packages_for_member(member)[:PANEL_PACKAGES]),
-            "tags": [member_tag.tag for member_tag in member.active_tags],
+            "tags": member_active_tags(member_id=member.pk),
             # Stage and value group as of the last recompute (None before the first).
-            "segment": member_segment(member_id=member.pk),
+            "segment": getattr(member, "segment", None),
             # The same words the member reads, so staff can say them.
             "explanation": tier_explanation(outlook) if outlook else None,
         },

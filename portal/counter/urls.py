@@ -2,7 +2,7 @@ from django.urls import path
 
 from portal import converters  # noqa: F401 (registers the path converters)
 
-from . import checkout, coupons, packages, panel, scan, tags, tier_floor
+from . import board, checkout, coupons, garments, packages, panel, scan, tags, tier_floor
 
 app_name = "counter"
 
@@ -47,9 +47,17 @@ urlpatterns = [
     path(
         "members/<member_number:number>/follow-ups/new/", checkout.followup_new, name="followup-new"
     ),
+    path("members/<member_number:number>/take-in/", checkout.take_in, name="take-in"),
+    # Garment orders still at the shop; an order's stage; payment on collection.
+    path("orders/", garments.open_orders, name="orders"),
     path("orders/<order_number:number>/", checkout.order, name="order"),
+    path("orders/<order_number:number>/stage/", garments.order_stage, name="order-stage"),
+    path("orders/<order_number:number>/collect/", garments.order_collect, name="order-collect"),
     path("orders/<order_number:number>/refund/", checkout.order_refund_view, name="order-refund"),
     path("orders/<order_number:number>/void/", checkout.order_void_view, name="order-void"),
     path("follow-ups/", checkout.followups, name="followups"),
     path("follow-ups/<id:pk>/done/", checkout.followup_done, name="followup-done"),
+    # The pickup and delivery board, and each booking's card.
+    path("board/", board.board, name="board"),
+    path("board/bookings/<id:pk>/", board.booking_card, name="board-booking"),
 ]

@@ -12,10 +12,13 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from membership.models import Member
+from membership.selectors.rows import one_or_none
 from membership.services.cards import (
     CODE_STEP_SECONDS,
     PREVIEW_STEPS,
@@ -31,21 +34,37 @@ def card_url(request, *, member: Member, code: str) -> str:
     )
 
 
+def _card_urls(request, *, member: Member, codes: list[str]) -> list[str]:
+    """``card_url`` for each code, reversed once: the code is the URL's last segment (digits,
+    which a URL carries as they are)."""
+    probe = "0" * len(codes[0]) if codes else ""
+    suffix = f"{probe}/"
+    template = card_url(request, member=member, code=probe)
+    if not probe or not template.endswith(suffix):
+        return [card_url(request, member=member, code=code) for code in codes]
+    head = template[: -len(suffix)]
+    return [f"{head}{code}/" for code in codes]
+
+
 @require_GET
 @login_required
 @never_cache
 def card(request):
-    member = Member.objects.select_related("tier").filter(user=request.user).first()
+    member = one_or_none(Member.objects.select_related("tier", "card").filter(user=request.user))
     if member is None:
         return render(request, "portal/customer/no_member.html", status=404)
-    member_card = card_get_or_create(member=member)
-    codes = [
-        {
-            "step": c.step,
-            "url": card_url(request, member=member, code=c.code),
-        }
-        for c in card_codes(card=member_card, steps=PREVIEW_STEPS + 1)
-    ]
+    member_card = getattr(member, "card", None) or card_get_or_create(member=member)
+    steps = card_codes(card=member_card, steps=PREVIEW_STEPS + 1)
+    urls = _card_urls(request, member=member, codes=[c.code for c in steps])
+    # Written here, not in a template loop: 61 elements a visit (the step is a number, the
+    # URL escaped).
+    codes = mark_safe(
+        "\n".join(
+            f'<div class="qr" data-step="{code.step:d}" data-payload="{escape(url)}"'
+            f' data-testid="qr"{" hidden" if n else ""}></div>'
+            for n, (code, url) in enumerate(zip(steps, urls, strict=True))
+        )
+    )
     return render(
         request,
         "portal/customer/card.html",

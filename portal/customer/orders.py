@@ -1,4 +1,5 @@
-"""The member's orders: history, receipt, and feedback after an order."""
+"""The member's orders: clothes still at the shop (stage and due date) first, then the
+history; an order's receipt, and feedback once the clothes are back."""
 
 from django import forms
 from django.contrib import messages
@@ -67,13 +68,16 @@ def order(request, number: str):
     if found is None:
         raise Http404
     has_feedback = hasattr(found, "feedback")
-    form = (
-        None if has_feedback else FeedbackForm(request.POST if request.method == "POST" else None)
-    )
+    # Rated once the clothes are back (an open or unpaid order is not done yet).
+    can_rate = not has_feedback and not found.is_open and not found.is_unpaid
+    form = FeedbackForm(request.POST if request.method == "POST" else None) if can_rate else None
     status = 200
     if request.method == "POST":
         if has_feedback:
             messages.error(request, _("You have already rated this order."))
+            return redirect("customer:order", number=found.number)
+        if not can_rate:
+            messages.error(request, _("You can rate this order once your clothes are back."))
             return redirect("customer:order", number=found.number)
         if form.is_valid():
             try:

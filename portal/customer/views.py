@@ -4,12 +4,12 @@ from django.views.decorators.http import require_GET
 
 from loyalty.selectors.coupons import coupons_best_for_member
 from loyalty.selectors.dashboard import member_summary
-from loyalty.selectors.tier_history import member_tier_changes
+from loyalty.selectors.tier_history import member_last_tier_change
 from loyalty.selectors.tier_outlook import member_tier_outlook, tier_warning_due
+from loyalty.selectors.tier_rules import tier_rules_cached
 from membership.message_words import message_text
 from membership.selectors.bookings import booking_next_for_member
 from membership.selectors.messages import member_inbox_summary
-from membership.selectors.tiers import tier_benefits
 from portal.content.selectors import offers_for_member
 from portal.content.services import offer_views_record
 from portal.tier_words import tier_explanation
@@ -20,14 +20,16 @@ DASHBOARD_COUPONS = 2  # the best usable ones; the rest on My coupons
 @require_GET
 @login_required
 def dashboard(request):
-    summary = member_summary(user=request.user)
+    rules = tier_rules_cached()  # the tiers, their rules and benefits
+    tiers = rules.by_pk
+    summary = member_summary(user=request.user, tiers=tiers)
     if summary is None:
         # Staff and owner logins have no member archive: send them to their own pages.
         if request.user.has_perm("membership.use_counter"):
             return redirect("counter:home")
         return render(request, "portal/customer/no_member.html", status=404)
     member = summary.member
-    outlook = member_tier_outlook(member)
+    outlook = member_tier_outlook(member, rules=rules)
     explanation = tier_explanation(outlook) if outlook else None
     inbox = member_inbox_summary(member_id=member.pk)
     offers = offers_for_member(member=member)
@@ -39,12 +41,12 @@ def dashboard(request):
             "summary": summary,
             "member": member,
             "tier": member.tier,
-            "benefits": tier_benefits(tier=member.tier),
+            "benefits": rules.tier_benefits(member.tier),
             "explanation": explanation,
             "tier_warning": explanation is not None
             and explanation.moving_down
             and tier_warning_due(outlook.outlook.review_at),
-            "last_change": member_tier_changes(member).first(),
+            "last_change": member_last_tier_change(member, tiers=tiers),
             "next_booking": booking_next_for_member(member=member),
             "offers": offers,
             "best_coupons": list(coupons_best_for_member(member)[:DASHBOARD_COUPONS]),

@@ -1,10 +1,11 @@
 """Bench members with a realistic history, created set-based: bulk_create in batches, or
 INSERT ... SELECT over a series of integers for the big runs (PostgreSQL and SQLite).
 
-Shared by the benchmark commands (bench_member_panel, bench_load, bench_tier_review) and by
-the tests that check a page's queries do not grow with the number of members. Bench members
-have numbers starting with ``PREFIX`` and, like members who signed up, belong to the Members
-group.
+Shared by the benchmark commands (bench_member_panel, bench_load, bench_pages,
+bench_tier_review) and by the tests that check a page's queries do not grow with the number of
+members. Bench members have numbers starting with ``PREFIX`` and, like members who signed up,
+belong to the Members group. ``bench_shop_content`` adds what a shop shows besides members
+(tier rules and benefits, offers).
 """
 
 import random
@@ -12,9 +13,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Page, Site
 
 from loyalty.models import (
     CouponTemplate,
@@ -28,9 +32,21 @@ from loyalty.models import (
 )
 from loyalty.services.coupons import coupon_issue
 from loyalty.services.packages import package_grant
-from membership.models import Booking, Member, MemberNote, Order, ServiceCategory, Store, Tier, User
+from membership.models import (
+    Booking,
+    Member,
+    MemberNote,
+    Order,
+    ServiceCategory,
+    Store,
+    Tier,
+    TierBenefit,
+    User,
+)
 from membership.roles import MEMBER_GROUP
 from membership.services.roles import roles_sync
+from portal.content.models import HomePage, OfferPage, ShopSettings
+from portal.content.services import OfferText, home_page_translate, offer_page_create
 
 PREFIX = "B"
 BATCH = 5000
@@ -513,3 +529,83 @@ def bench_members_create_sql(
         )
         sql.analyze(cursor)
     return wanted - have
+
+
+# --- What a shop has besides members: tier rules and benefits, a home page, offers ------------
+
+_BENCH_MIN_SPEND = {"bench-potential": 1000, "bench-core": 3000, "bench-seed": 10000}
+_BENCH_OFFERS = [
+    # slug, tier codes (none: everyone), value, Chinese and English title and summary
+    (
+        "bench-coats",
+        [],
+        30,
+        ("换季大衣护理 8 折", "羊毛大衣清洗 8 折。"),
+        ("Coats: 20% off", "Coats at 20% off."),
+    ),
+    (
+        "bench-stored-value",
+        ["bench-core", "bench-seed"],
+        20,
+        ("储值支付 9 折", "核心与种子会员储值支付 9 折。"),
+        ("10% off with stored value", "Core and Seed: 10% off with stored value."),
+    ),
+    (
+        "bench-shirt",
+        ["bench-basic", "bench-potential"],
+        10,
+        ("衬衫体验价 19.9 元", "单件衬衫清洗 19.9 元。"),
+        ("A shirt for 19.9", "One shirt cleaned for 19.9."),
+    ),
+]
+
+
+def bench_shop_content(*, tiers: list[Tier]) -> None:
+    """Tier criteria and benefits for the bench tiers, the brand name, and three live offers
+    under the default language's home page (with an English translation): what a real shop's
+    member pages show and pay for (tier bars, benefit lists, offer links). Made once."""
+    for tier in tiers:
+        spend = _BENCH_MIN_SPEND.get(tier.code)
+        if spend and not tier.min_spend:
+            tier.min_spend = Decimal(spend)
+            tier.save(update_fields=["min_spend"])
+        if not tier.benefits.exists():
+            TierBenefit.objects.bulk_create(
+                TierBenefit(tier=tier, title_zh=f"权益 {n}", title_en=f"Benefit {n}", sort_order=n)
+                for n in range(3)
+            )
+    default = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    other = "en" if default != "en" else "zh-hans"
+    home = HomePage.objects.filter(locale__language_code=default).first()
+    if home is None:
+        root = Page.get_first_root_node()
+        home = HomePage(title="Bench shop", slug="bench-shop")
+        root.add_child(instance=home)
+        home.save_revision().publish()
+    if not HomePage.objects.filter(locale__language_code=other).exists():
+        home_page_translate(home=home, language=other, title="Bench shop")
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        site = Site.objects.create(
+            hostname="localhost", port=80, root_page=home, is_default_site=True
+        )
+    elif site.root_page_id != home.pk:
+        site.root_page = home
+        site.save()
+    shop = ShopSettings.for_site(site)
+    if shop.brand_name != "Bench shop":
+        shop.brand_name = "Bench shop"
+        shop.save()
+    by_code = {tier.code: tier for tier in tiers}
+    existing = set(OfferPage.objects.values_list("slug", flat=True))
+    for slug, codes, value, chinese, english in _BENCH_OFFERS:
+        if slug in existing:
+            continue
+        offer_page_create(
+            home=home,
+            slug=slug,
+            texts={"zh-hans": OfferText(*chinese), "en": OfferText(*english)},
+            valid_from=timezone.now() - timedelta(days=1),
+            tiers=[by_code[code] for code in codes],
+            value=Decimal(value),
+        )

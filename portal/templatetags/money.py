@@ -6,7 +6,7 @@ English too, not Babel's "CN¥68.00" (which is how an American tells yuan from d
 """
 
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, get_currency_symbol
@@ -40,12 +40,23 @@ def _symbols(currency: str, locale: str) -> tuple[str, str]:
     return theirs, get_currency_symbol(currency, home)
 
 
+@cache
+def _parsed(locale: str) -> Locale:
+    """Babel's Locale for a name, parsed once per process (it was parsed at every amount)."""
+    return Locale.parse(locale)
+
+
 @register.filter
 def money(amount, currency: str | None = None) -> str:
     if amount is None or amount == "":
         return ""
-    currency = currency or settings.PORTAL_CURRENCY
-    locale = babel_locale()
-    text = format_currency(Decimal(amount), currency, locale=locale)
+    return _money(str(Decimal(amount)), currency or settings.PORTAL_CURRENCY, babel_locale())
+
+
+# A shop's amounts repeat (prices, balances, coupon values): each is formatted once per locale.
+# Keyed by the amount's text, not the Decimal: -0 equals 0 (and hashes the same) but shows a sign.
+@lru_cache(maxsize=4096)
+def _money(amount: str, currency: str, locale: str) -> str:
+    text = format_currency(Decimal(amount), currency, locale=_parsed(locale))
     theirs, shops = _symbols(currency, locale)
     return text.replace(theirs, shops, 1) if theirs != shops else text

@@ -84,7 +84,10 @@ def test_member_pages_honour_the_csp(live_server, browser, demo_shop, save_scree
     order = Order.objects.filter(member=demo_shop).first()
     page, watch = logged_in(browser, base, DEMO_MEMBER_PHONE.removeprefix("+86"))
 
-    for name in ("dashboard", "card", "profile", "wallet", "points", "packages", "orders"):
+    for name in (
+        "dashboard", "card", "profile", "wallet", "points", "packages", "orders", "bookings",
+        "booking-new",
+    ):  # fmt: skip
         watch.visit(page, base + reverse(f"customer:{name}"))
     page.goto(base + reverse("customer:card"))
     page.locator("[data-offline-ready='1']").wait_for()  # service worker and its cache ran

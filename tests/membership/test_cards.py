@@ -1,5 +1,6 @@
 import time
 
+import pyotp
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from membership.services.cards import (
     CODE_DIGITS,
     CODE_STEP_SECONDS,
     FAILURES_PER_MEMBER,
+    PREVIEW_STEPS,
     REFUSED_MESSAGE,
     SKEW_STEPS,
     CardCodeRefused,
@@ -66,6 +68,18 @@ def test_codes_are_digits_and_change_every_step(card):
     )
     assert all(len(c.code) == CODE_DIGITS and c.code.isdigit() for c in codes)
     assert len({c.code for c in codes}) == 5
+
+
+def test_codes_are_pyotps_time_based_codes_for_every_step(card):
+    """card_codes keys the HMAC once for all its steps: the codes stay RFC 6238's (pyotp's)."""
+    totp = pyotp.TOTP(card.secret, digits=CODE_DIGITS, interval=CODE_STEP_SECONDS)
+    codes = card_codes(card=card, for_time=1_700_000_000, steps=PREVIEW_STEPS + 1)
+
+    assert [c.code for c in codes] == [totp.generate_otp(c.step) for c in codes]
+    assert [c.step for c in codes] == list(
+        range(1_700_000_000 // CODE_STEP_SECONDS, codes[-1].step + 1)
+    )
+    assert all(totp.verify(c.code, for_time=c.valid_from) for c in codes)
 
 
 def test_current_code_is_accepted(card):

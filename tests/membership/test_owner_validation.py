@@ -189,7 +189,13 @@ def test_cms_refuses_a_store_off_the_map(client, owner_user):
             "latitude": "123.4",
             "longitude": "121.47",
             "service_radius_km": "3",
+            "turnaround_days": "3",
+            "express_turnaround_days": "1",
             "is_active": "on",
+            "booking_cutoff_minutes": "120",
+            "change_cutoff_minutes": "120",
+            "booking_days_ahead": "14",
+            "express_surcharge": "0",
         },
         HTTP_ACCEPT_LANGUAGE="en",
     )

@@ -75,6 +75,25 @@ def test_card_page_codes_are_the_members_current_codes(member_client, member):
     ]
 
 
+def test_every_code_on_the_card_page_is_its_own_counter_url(client):
+    # A member number with dashes and zeros, like the probe the page reverses once.
+    member = MemberFactory(number="M-000-00000000")
+    client.force_login(member.user)
+    html = client.get(reverse("customer:card")).content.decode()
+
+    card = MemberCard.objects.get(member=member)
+    first_step = int(re.search(r'data-step="(\d+)"', html).group(1))
+    expected = card_codes(
+        card=card, for_time=first_step * CODE_STEP_SECONDS, steps=PREVIEW_STEPS + 1
+    )
+    payloads = re.findall(r'data-step="(\d+)" data-payload="([^"]+)"', html)
+    assert payloads == [
+        (str(c.step), "http://testserver" + verify_url(member, c.code)) for c in expected
+    ]
+    hidden = re.findall(r'data-testid="qr"( hidden)?>', html)
+    assert hidden == [""] + [" hidden"] * PREVIEW_STEPS  # the current one shows first
+
+
 def test_card_page_stays_light(member_client):
     response = member_client.get(reverse("customer:card"))
     # An hour of codes as URLs (about 100 bytes each; the phone draws them), not as drawings.

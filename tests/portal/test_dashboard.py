@@ -70,3 +70,51 @@ def test_member_gets_403_on_counter_and_anonymous_is_sent_to_log_in(client, memb
 def test_staff_reach_the_counter(client, staff_user):
     client.force_login(staff_user)
     assert client.get(reverse("counter:home")).status_code == 200
+
+
+def test_tier_benefits_and_the_last_tier_move_follow_the_owners_changes(client, owner_user):
+    """Benefits come with the cached tier rules: what the owner saves shows at the next visit."""
+    from loyalty.models import TierChange
+    from membership.models import TierBenefit
+    from tests.portal.test_owner_admin import TIER_EDIT, form_as_posted
+
+    lower = TierFactory(name_en="Basic", rank=1)
+    tier = TierFactory(name_en="Core", rank=2)
+    TierBenefit.objects.create(tier=tier, title_zh="优先", title_en="Priority queue")
+    member = MemberFactory(tier=tier)
+    TierChange.objects.create(
+        member=member, from_tier=lower, to_tier=tier, reason=TierChange.Reason.PROMOTION
+    )
+    client.force_login(member.user)
+    url = reverse("customer:dashboard")
+
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Priority queue" in html and "Basic → Core" in html
+
+    benefit = TierBenefit.objects.get()
+    benefit.title_en = "Priority counter"
+    benefit.save()
+    assert "Priority counter" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    owner = client.__class__()
+    owner.force_login(owner_user)
+    data = form_as_posted(owner.get(reverse(TIER_EDIT, args=[tier.pk])).context["form"])
+    data |= {  # the old benefit deleted, a new one added
+        "name_en": "Core plus",
+        "benefits-TOTAL_FORMS": "2",
+        "benefits-INITIAL_FORMS": "1",
+        "benefits-0-id": str(benefit.pk),
+        "benefits-0-title_zh": "优先",
+        "benefits-0-title_en": "Priority counter",
+        "benefits-0-sort_order": "0",
+        "benefits-0-DELETE": "on",
+        "benefits-1-title_zh": "免费配送",
+        "benefits-1-title_en": "Free delivery",
+        "benefits-1-sort_order": "1",
+        "benefits-1-id": "",
+    }
+    assert owner.post(reverse(TIER_EDIT, args=[tier.pk]), data).status_code == 302
+
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Free delivery" in html and "Priority counter" not in html
+    assert "Basic → Core plus" in html and 'data-testid="tier-name">Core plus<' in html

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from loyalty.flows.package_sale import package_purchase
 from loyalty.models import Package, PackageItem
-from membership.models import FollowUpTask
+from membership.models import Booking, FollowUpTask
 from membership.services.followups import followup_create
-from tests.factories import MemberFactory, OrderFactory, ServiceCategoryFactory
+from tests.factories import BookingFactory, MemberFactory, OrderFactory, ServiceCategoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +173,23 @@ def people(client, staff_user):
         paid_by="cash",
         acting_user=staff_user,
     ).sale
-    return {"member": member, "order": order, "task": task, "staff": staff_user, "sale": sale}
+    booking = BookingFactory(member=member, store=staff_user.store)
+    appointment = BookingFactory(
+        member=member,
+        store=staff_user.store,
+        kind=Booking.Kind.APPOINTMENT,
+        address="",
+        service=ServiceCategoryFactory(code="haircut"),
+    )
+    return {
+        "member": member,
+        "order": order,
+        "task": task,
+        "staff": staff_user,
+        "sale": sale,
+        "booking": booking,
+        "appointment": appointment,
+    }
 
 
 def _kwargs(name: str, params: tuple[str, ...], people) -> dict[str, str]:
@@ -186,6 +202,10 @@ def _kwargs(name: str, params: tuple[str, ...], people) -> dict[str, str]:
     # Order pages take the order number, member pages the member number.
     if name == "counter:package-sale":
         values["pk"] = str(people["sale"].pk)
+    if ":booking" in name:  # the member's booking pages and the staff board's
+        values["pk"] = str(people["booking"].pk)
+    if ":appointment" in name:
+        values["pk"] = str(people["appointment"].pk)
     number = people["order"].number if ":order" in name else people["member"].number
     return {p: (number if p == "number" else values[p]) for p in params}
 

@@ -32,6 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -43,13 +44,16 @@ from loyalty.models import Package, PackageItem, TierReviewRun, TopUpMethod
 from loyalty.services.checkout import PaymentSplit, checkout_order
 from loyalty.services.tier_review import tier_review_run
 from loyalty.services.wallet import wallet_top_up
+from membership.booking_rules import haversine_km
 from membership.models import (
+    AppointmentStaff,
     Booking,
     Member,
     MemberTag,
     Order,
     OrderLine,
     ServiceCategory,
+    SlotTemplate,
     Store,
     Tag,
     Tier,
@@ -57,6 +61,7 @@ from membership.models import (
     User,
 )
 from membership.roles import MEMBER_GROUP, OWNER_GROUP, STAFF_GROUP
+from membership.services.bookings import booking_create, shop_tz
 from membership.services.orders import OrderLineInput
 from membership.services.referrals import referral_codes_fill
 from membership.services.roles import roles_sync
@@ -86,6 +91,8 @@ STORES = [
         "phone": "021-5237 0001",
         "latitude": Decimal("31.229600"),
         "longitude": Decimal("121.455900"),
+        "express_offered": True,
+        "express_surcharge": Decimal("20"),
     },
     {
         "code": "xujiahui",
@@ -94,8 +101,27 @@ STORES = [
         "phone": "021-6468 0002",
         "latitude": Decimal("31.193800"),
         "longitude": Decimal("121.437200"),
+        "express_offered": True,
+        "express_surcharge": Decimal("20"),
     },
 ]
+
+# Each store's weekly pickup and delivery slots: (weekdays, start times); 2 hours each,
+# 4 pickups and 3 deliveries, a quarter held back for priority tiers until the day before.
+SLOT_WEEK = [
+    (range(0, 6), ["09:00", "11:00", "14:00", "16:00", "18:30"]),
+    (range(6, 7), ["10:00", "14:00"]),
+]
+
+# In-store appointments at the second store: care specialists (username, name members see,
+# title zh/en) and the services booked with them, 2 places each per weekly slot.
+APPOINTMENT_STORE = "xujiahui"
+APPOINTMENT_STAFF = [
+    ("care-wang", "王师傅", "资深护理师", "Senior care specialist"),
+    ("care-liu", "刘老师", "护理师", "Care specialist"),
+]
+APPOINTMENT_SERVICES = ["luxury-bag", "leather", "wool-coat"]
+APPOINTMENT_PLACES = 2
 
 # code, Chinese, English, default price
 CATEGORIES = [
@@ -130,6 +156,7 @@ TIERS = [
         "stored_value_discount_percent": Decimal("10"),
         "points_multiplier": Decimal("3"),
         "pickup_response_hours": 1,
+        "priority_booking": True,  # may take the places each slot holds back
         "benefits": [
             ("专属客服顾问", "A personal service contact"),
             ("非营业时间预约服务", "After-hours service by appointment"),
@@ -150,6 +177,7 @@ TIERS = [
         "stored_value_discount_percent": Decimal("10"),
         "points_multiplier": Decimal("2"),
         "pickup_response_hours": 2,
+        "priority_booking": True,
         "benefits": [
             ("优先排队", "Priority queue"),
             ("2 小时内上门取件", "Pickup within 2 hours"),
@@ -591,6 +619,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             roles_sync()
             stores = self._stores()
+            self._slot_templates(stores)
             categories = self._categories()
             tiers = self._tiers()
             self._packages(categories)
@@ -605,6 +634,7 @@ class Command(BaseCommand):
                 clerks=clerks,
             )
             self._tags(plans)
+            self._appointments(stores=stores, categories=categories)
             logins = self._logins()
             self._demo_booking(stores=stores, now=now)
             _rules, playbook_logins = playbook_demo(
@@ -940,21 +970,100 @@ class Command(BaseCommand):
         )
         return user
 
+    def _slot_templates(self, stores: dict[str, Store]) -> None:
+        """Each store's weekly slots, once (an owner's later changes are kept)."""
+        for store in stores.values():
+            if store.slot_templates.exists():
+                continue
+            SlotTemplate.objects.bulk_create(
+                SlotTemplate(
+                    store=store,
+                    weekday=weekday,
+                    start_time=datetime.strptime(start, "%H:%M").time(),
+                    length_minutes=120,
+                    pickup_capacity=4,
+                    delivery_capacity=3,
+                    held_back_percent=25,
+                    release_minutes=24 * 60,
+                )
+                for weekdays, starts in SLOT_WEEK
+                for weekday in weekdays
+                for start in starts
+            )
+
+    def _appointments(self, *, stores, categories) -> None:
+        """One store takes in-store appointments with its two care specialists, once (an
+        owner's later changes are kept); the demo login prefers the first of them."""
+        store = stores[APPOINTMENT_STORE]
+        if store.appointment_staff.exists():
+            return
+        store.offers_appointments = True
+        store.save(update_fields=["offers_appointments"])
+        store.appointment_services.add(*(categories[code] for code in APPOINTMENT_SERVICES))
+        store.slot_templates.filter(appointment_capacity=0).update(
+            appointment_capacity=APPOINTMENT_PLACES
+        )
+        for order, (username, name, title_zh, title_en) in enumerate(APPOINTMENT_STAFF):
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": name, "store": store}
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name=STAFF_GROUP))
+            AppointmentStaff.objects.create(
+                store=store,
+                user=user,
+                name=name,
+                title_zh=title_zh,
+                title_en=title_en,
+                sort_order=order,
+            )
+        Member.objects.filter(number=DEMO_NUMBER, preferred_staff__isnull=True).update(
+            preferred_staff=User.objects.get(username=APPOINTMENT_STAFF[0][0])
+        )
+
     def _demo_booking(self, *, stores, now: datetime) -> None:
-        member = Member.objects.get(number=DEMO_NUMBER)
+        """The demo login's next pickup, booked like a member books it: in the nearest
+        store's first free slot tomorrow, with its return delivery two days later."""
+        member = Member.objects.select_related("tier").get(number=DEMO_NUMBER)
         if Booking.objects.filter(member=member, status__in=Booking.OPEN_STATUSES).exists():
             return
-        start = timezone.localtime(now).replace(hour=10, minute=0, second=0, microsecond=0)
-        start += timedelta(days=1)
-        Booking.objects.create(
-            member=member,
-            store=stores["nanjing-road"],
-            kind=Booking.Kind.PICKUP,
-            status=Booking.Status.CONFIRMED,
-            slot_start=start,
-            slot_end=start + timedelta(hours=2),
-            address=member.address,
-        )
+        store = stores[STORES[0]["code"]]
+        if member.latitude is not None and member.longitude is not None:
+            store = min(
+                stores.values(),
+                key=lambda s: haversine_km(
+                    s.latitude, s.longitude, member.latitude, member.longitude
+                ),
+            )
+        tomorrow = timezone.localtime(now).date() + timedelta(days=1)
+        for template in store.slot_templates.filter(weekday=tomorrow.weekday()):
+            start = datetime.combine(tomorrow, template.start_time, tzinfo=shop_tz())
+            try:
+                booked = booking_create(
+                    member=member,
+                    store=store,
+                    kind=Booking.Kind.PICKUP,
+                    start=start,
+                    return_start=self._return_start(store, start + timedelta(days=2)),
+                    address=member.address,
+                    latitude=member.latitude,
+                    longitude=member.longitude,
+                    now=now,
+                )
+            except ValidationError:
+                continue  # full or held back: the next slot
+            pickup = booked.bookings[0]
+            Booking.objects.filter(pk=pickup.pk).update(status=Booking.Status.CONFIRMED)
+            return
+
+    def _return_start(self, store: Store, day: datetime) -> datetime | None:
+        local = timezone.localtime(day, shop_tz())
+        template = store.slot_templates.filter(weekday=local.weekday()).last()
+        if template is None:
+            return None
+        return datetime.combine(local.date(), template.start_time, tzinfo=shop_tz())
 
     # --- Wagtail site -------------------------------------------------------------------------
 
