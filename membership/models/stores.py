@@ -1,10 +1,21 @@
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from modelcluster.models import ClusterableModel
+
+# What the shop's active stores offer (pickup, delivery, appointments), for the member's
+# dashboard on every visit; forgotten whenever a store is saved or deleted.
+VISITS_OFFERED_CACHE_KEY = "membership:visits-offered:v1"
+
+
+def visits_offered_forget() -> None:
+    cache.delete(VISITS_OFFERED_CACHE_KEY)
+    # Again after commit: a page may have cached the old answer while the change was open.
+    transaction.on_commit(lambda: cache.delete(VISITS_OFFERED_CACHE_KEY))
 
 
 class Store(ClusterableModel):
@@ -128,3 +139,12 @@ class Store(ClusterableModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        visits_offered_forget()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        visits_offered_forget()
+        return result

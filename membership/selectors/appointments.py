@@ -38,7 +38,7 @@ def appointment_staff(*, store: Store) -> list[AppointmentStaff]:
     return appointment_staff_bookable(store=store)
 
 
-def _with_staff(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
+def with_staff_names(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
     """Bookings with the service, the store and the name of the staff member of the slot."""
     listing = AppointmentStaff.objects.filter(store=OuterRef("store"), user=OuterRef("slot__staff"))
     return bookings.select_related("store", "service", "slot").annotate(
@@ -53,7 +53,7 @@ def appointments_for_member(*, member: Member, now: datetime | None = None) -> Q
     (latest first). Paginate it."""
     now = now or timezone.now()
     upcoming = Q(status__in=Booking.OPEN_STATUSES, slot_end__gte=now)
-    return _with_staff(
+    return with_staff_names(
         Booking.objects.filter(member=member, kind=Booking.Kind.APPOINTMENT)
     ).order_by(
         Case(When(upcoming, then=Value(0)), default=Value(1), output_field=IntegerField()),
@@ -66,7 +66,9 @@ def appointments_for_member(*, member: Member, now: datetime | None = None) -> Q
 def appointment_for_member(*, member: Member, pk: int) -> Booking | None:
     """One of the member's own appointments (another member's, or a pickup, is None)."""
     return (
-        _with_staff(Booking.objects.filter(member=member, kind=Booking.Kind.APPOINTMENT, pk=pk))
+        with_staff_names(
+            Booking.objects.filter(member=member, kind=Booking.Kind.APPOINTMENT, pk=pk)
+        )
         .select_related("member__tier")
         .first()
     )

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from membership.models import Booking, Order, Slot, Store, User
+from membership.selectors.appointments import with_staff_names
 from membership.selectors.roles import users_with_role_flags
 
 # Shown on the board: everything but what the member cancelled (counted apart).
@@ -30,25 +31,33 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-# Visits at the member's address (in-store appointments have their own page).
+# The board's two lists: visits at the member's address, and in-store appointments.
 BOARD_KINDS = (Booking.Kind.PICKUP, Booking.Kind.DELIVERY)
+APPOINTMENT_KINDS = (Booking.Kind.APPOINTMENT,)
 
 
-def board_bookings(*, store: Store | int, day: date) -> QuerySet[Booking]:
-    """The store's pickups and deliveries starting that day (cancelled ones left out), by
-    slot, with everything the board shows: paginate it."""
+def board_kinds(*, appointments: bool) -> tuple[str, ...]:
+    return APPOINTMENT_KINDS if appointments else BOARD_KINDS
+
+
+def board_bookings(
+    *, store: Store | int, day: date, appointments: bool = False
+) -> QuerySet[Booking]:
+    """The store's pickups and deliveries (or its appointments) starting that day, cancelled
+    ones left out, by slot, with everything the board shows: paginate it."""
     start, end = day_bounds(day)
-    return (
+    bookings = (
         Booking.objects.filter(
             store=store,
-            kind__in=BOARD_KINDS,
+            kind__in=board_kinds(appointments=appointments),
             slot_start__gte=start,
             slot_start__lt=end,
             status__in=BOARD_STATUSES,
         )
-        .select_related("member__user", "driver", "slot", "order", "return_for")
+        .select_related("member__user", "driver", "slot", "order", "return_for", "service")
         .order_by("slot_start", "slot_end", "kind", "pk")
     )
+    return with_staff_names(bookings) if appointments else bookings
 
 
 @dataclass(frozen=True)
@@ -60,12 +69,15 @@ class DayCounts:
     cancelled: int = 0
 
 
-def board_day_counts(*, store: Store | int, day: date) -> DayCounts:
+def board_day_counts(*, store: Store | int, day: date, appointments: bool = False) -> DayCounts:
     """How the day stands, in one query."""
     start, end = day_bounds(day)
     S = Booking.Status
     row = Booking.objects.filter(
-        store=store, kind__in=BOARD_KINDS, slot_start__gte=start, slot_start__lt=end
+        store=store,
+        kind__in=board_kinds(appointments=appointments),
+        slot_start__gte=start,
+        slot_start__lt=end,
     ).aggregate(
         total=Count("pk", filter=Q(status__in=BOARD_STATUSES)),
         open=Count("pk", filter=Q(status__in=Booking.OPEN_STATUSES)),
@@ -105,8 +117,10 @@ def board_group(bookings) -> list[BoardSlot]:
 
 def board_booking(*, pk: int, store: Store | int | None = None) -> Booking | None:
     """One booking for its card (of that store only, when given), or None."""
-    bookings = Booking.objects.select_related(
-        "member__user", "store", "driver", "slot", "order", "return_for", "return_delivery"
+    bookings = with_staff_names(
+        Booking.objects.select_related(
+            "member__user", "store", "driver", "slot", "order", "return_for", "return_delivery"
+        )
     )
     if store is not None:
         bookings = bookings.filter(store=store)

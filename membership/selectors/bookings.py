@@ -3,12 +3,37 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.core.cache import cache
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from membership import booking_rules as rules
 from membership.models import Booking, Member, Slot, SlotKind, Store
+from membership.models.stores import VISITS_OFFERED_CACHE_KEY
 from membership.services.bookings import shop_tz, slot_value, slot_values
+
+
+@dataclass(frozen=True)
+class VisitsOffered:
+    pickup: bool = False  # pickup or delivery at the member's address
+    appointments: bool = False
+
+
+CACHE_SECONDS = 300  # a bound on staleness when the cache is per process (development)
+
+
+def visits_offered() -> VisitsOffered:
+    """Whether any active store takes pickups (or deliveries) and appointments: from the
+    cache, one query when it was forgotten."""
+    offered = cache.get(VISITS_OFFERED_CACHE_KEY)
+    if offered is None:
+        row = Store.objects.filter(is_active=True).aggregate(
+            pickup=Count("pk", filter=Q(offers_pickup=True) | Q(offers_delivery=True)),
+            appointments=Count("pk", filter=Q(offers_appointments=True)),
+        )
+        offered = VisitsOffered(pickup=bool(row["pickup"]), appointments=bool(row["appointments"]))
+        cache.set(VISITS_OFFERED_CACHE_KEY, offered, CACHE_SECONDS)
+    return offered
 
 
 def booking_next_for_member(*, member: Member) -> Booking | None:

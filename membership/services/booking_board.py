@@ -22,6 +22,7 @@ from membership.models import Booking, MemberMessage, Order, User
 from membership.selectors.booking_board import board_drivers
 from membership.selectors.roles import user_role_flags
 from membership.services.audit import audit_record
+from membership.services.bookings import slot_release
 from membership.services.messages import member_message_post
 
 Status = Booking.Status
@@ -82,16 +83,24 @@ def booking_message_data(booking: Booking) -> dict:
     }
 
 
-def _tell_member(booking: Booking, *, now: datetime) -> None:
+def _tell_member(booking: Booking, *, now: datetime, returns_cancelled: bool = False) -> None:
     data = booking_message_data(booking) | {"status": booking.status}
     if booking.status == Status.MISSED:
         data["reason"] = booking.missed_reason
+    if returns_cancelled:
+        data["returns_cancelled"] = True
     member_message_post(
         member_id=booking.member_id,
         kind=MemberMessage.Kind.BOOKING_CHANGED,
         data=data,
         idempotency_key=f"booking:{booking.pk}:{booking.status}:{slot_stamp(booking)}",
         created_at=now,
+    )
+
+
+def _no_driver_for_appointments() -> ValidationError:
+    return ValidationError(
+        _("An appointment is at the store: nobody drives to it."), code="appointment"
     )
 
 
@@ -125,6 +134,8 @@ def booking_advance(
         return locked
     if to_status not in TRANSITIONS.get(before, frozenset()):
         raise _refused_move(locked, to_status)
+    if to_status == Status.ON_THE_WAY and locked.kind == Booking.Kind.APPOINTMENT:
+        raise _no_driver_for_appointments()
     locked.status = to_status
     fields = ["status"]
     if (
@@ -178,21 +189,42 @@ def booking_mark_missed(
     locked.status = Status.MISSED
     locked.missed_reason = reason
     locked.save(update_fields=["status", "missed_reason"])
+    returns = _cancel_return_deliveries(locked, acting_user=acting_user, now=now)
     audit_record(
         actor=acting_user,
         action="booking.missed",
         member=locked.member,
         obj=locked,
-        details={"from": before, "reason": reason},
+        details={"from": before, "reason": reason, "returns_cancelled": returns},
     )
-    _tell_member(locked, now=now)
+    _tell_member(locked, now=now, returns_cancelled=bool(returns))
     return locked
+
+
+def _cancel_return_deliveries(pickup: Booking, *, acting_user: User, now: datetime) -> list[int]:
+    """A missed pickup brought nothing in: its open return delivery is cancelled and its place
+    given back. Locked after the pickup (a higher id: the order booking_cancel locks in)."""
+    returns = list(
+        Booking.objects.select_for_update(of=("self",))
+        .filter(return_for=pickup, status__in=Booking.OPEN_STATUSES)
+        .order_by("pk")
+    )
+    for delivery in returns:
+        if delivery.slot_id:
+            slot_release(slot_id=delivery.slot_id)
+        delivery.status = Status.CANCELLED
+        delivery.cancelled_at = now
+        delivery.cancelled_by = acting_user
+        delivery.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    return [delivery.pk for delivery in returns]
 
 
 @transaction.atomic
 def booking_assign_driver(*, booking: Booking, driver: User | None, acting_user: User) -> Booking:
     """Give an open booking to a driver from its store's staff (None: nobody yet)."""
     _check_may_work(booking=booking, user=acting_user)
+    if booking.kind == Booking.Kind.APPOINTMENT:
+        raise _no_driver_for_appointments()
     if (
         driver is not None
         and not board_drivers(store_id=booking.store_id).filter(pk=driver.pk).exists()

@@ -132,11 +132,25 @@ def _board_store(request) -> Store | None:
     return board_stores().first()
 
 
-def board_url(*, day: date, store: Store | None = None, owner: bool = False) -> str:
+def board_url(
+    *, day: date, store: Store | None = None, owner: bool = False, appointments: bool = False
+) -> str:
     url = reverse("counter:board") + f"?date={day.isoformat()}"
     if owner and store is not None:
         url += f"&store={store.pk}"
+    if appointments:
+        url += "&list=appointments"
     return url
+
+
+def _showing_appointments(request, store: Store | None) -> bool:
+    """The appointments list (?list=appointments) of a store that takes them; a store taking
+    only appointments opens on it."""
+    if store is None or not store.offers_appointments:
+        return False
+    if not (store.offers_pickup or store.offers_delivery):
+        return True
+    return request.GET.get("list") == "appointments"
 
 
 @require_GET
@@ -152,17 +166,25 @@ def board(request):
         context["stores"] = list(board_stores())
     if store is None:
         return _render(request, "portal/counter/board.html", context)
-    page = Paginator(board_bookings_of_day(store=store, day=day), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    appointments = _showing_appointments(request, store)
+    page = Paginator(
+        board_bookings_of_day(store=store, day=day, appointments=appointments), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+
+    def url(on: date, *, listing: bool = appointments) -> str:
+        return board_url(day=on, store=store, owner=owner, appointments=listing)
+
     context |= {
+        "appointments": appointments,
         "page": page,
         "groups": board_group(page),
-        "counts": board_day_counts(store=store, day=day),
-        "prev_url": board_url(day=day - timedelta(days=1), store=store, owner=owner),
-        "next_url": board_url(day=day + timedelta(days=1), store=store, owner=owner),
-        "today_url": board_url(day=context["today"], store=store, owner=owner),
-        "page_query": board_url(day=day, store=store, owner=owner).split("?", 1)[1],
+        "counts": board_day_counts(store=store, day=day, appointments=appointments),
+        "prev_url": url(day - timedelta(days=1)),
+        "next_url": url(day + timedelta(days=1)),
+        "today_url": url(context["today"]),
+        "visits_url": url(day, listing=False),
+        "appointments_url": url(day, listing=True),
+        "page_query": url(day).split("?", 1)[1],
     }
     return _render(request, "portal/counter/board.html", context)
 
@@ -195,7 +217,8 @@ def _order_moves(booking: Booking) -> list[tuple[str, str]]:
 
 
 def _card(request, booking: Booking, *, status: int = 200, **forms_given):
-    drivers = list(board_drivers(store_id=booking.store_id))
+    appointment = booking.kind == Booking.Kind.APPOINTMENT
+    drivers = [] if appointment else list(board_drivers(store_id=booking.store_id))
     moves = [
         (target, STATUS_BUTTONS[target])
         for target in (
@@ -204,6 +227,7 @@ def _card(request, booking: Booking, *, status: int = 200, **forms_given):
             Booking.Status.DONE,
         )
         if target in TRANSITIONS.get(booking.status, ())
+        and not (appointment and target == Booking.Status.ON_THE_WAY)
     ]
     context = {
         "booking": booking,
@@ -216,10 +240,12 @@ def _card(request, booking: Booking, *, status: int = 200, **forms_given):
         or DriverForm(drivers=drivers, initial={"driver": booking.driver_id}),
         "order_form": forms_given.get("order_form")
         or OrderLinkForm(initial={"order": booking.order.number if booking.order else ""}),
+        "appointment": appointment,
         "board_url": board_url(
             day=timezone.localdate(booking.slot_start),
             store=booking.store,
             owner=_is_owner(request),
+            appointments=appointment,
         ),
     }
     return _render(request, "portal/counter/board_booking.html", context, status=status)

@@ -8,7 +8,7 @@ from loyalty.selectors.tier_history import member_last_tier_change
 from loyalty.selectors.tier_outlook import member_tier_outlook, tier_warning_due
 from loyalty.selectors.tier_rules import tier_rules_cached
 from membership.message_words import message_text
-from membership.selectors.bookings import booking_next_for_member
+from membership.selectors.bookings import booking_next_for_member, visits_offered
 from membership.selectors.messages import member_inbox_summary
 from portal.content.selectors import offers_for_member
 from portal.content.services import offer_views_record
@@ -48,6 +48,7 @@ def dashboard(request):
             and tier_warning_due(outlook.outlook.review_at),
             "last_change": member_last_tier_change(member, tiers=tiers),
             "next_booking": booking_next_for_member(member=member),
+            "visits": visits_offered(),
             "offers": offers,
             "best_coupons": list(coupons_best_for_member(member)[:DASHBOARD_COUPONS]),
             "inbox_unread": inbox.unread,

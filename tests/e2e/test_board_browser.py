@@ -12,11 +12,18 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from membership.models import Booking, MemberMessage, Order
+from membership.models import AppointmentStaff, Booking, MemberMessage, Order, Slot, SlotKind
 from membership.services.booking_reminders import booking_reminders_send
 from portal.customer.booking_links import reminder_link
 from tests.e2e.accounts import log_in_with_password
-from tests.factories import BookingFactory, MemberFactory, OrderFactory, StaffFactory, StoreFactory
+from tests.factories import (
+    BookingFactory,
+    MemberFactory,
+    OrderFactory,
+    ServiceCategoryFactory,
+    StaffFactory,
+    StoreFactory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 S = Booking.Status
@@ -143,3 +150,50 @@ def test_a_member_skips_a_booking_from_the_reminder_link(live_server, phone_page
     expect(page.get_by_test_id("booking-status")).to_have_class(re.compile(r"status-cancelled\b"))
     booking.refresh_from_db()
     assert booking.status == S.CANCELLED
+
+
+def test_a_salon_runs_the_days_appointments_from_the_board(
+    live_server, phone_page, new_phone_page, save_screenshot
+):
+    store = StoreFactory(name="发艺馆", offers_appointments=True)
+    tony = StaffFactory(store=store, username="tony", email="tony@example.com", first_name="Tony")
+    AppointmentStaff.objects.create(store=store, user=tony, name="Tony", sort_order=0)
+    cut = ServiceCategoryFactory(code="haircut", name_zh="剪发", name_en="Haircut")
+    slot = Slot.objects.create(store=store, kind=SlotKind.APPOINTMENT, staff=tony,
+                               start=today_at(23) - timedelta(hours=1), end=today_at(23),
+                               capacity=1, booked=1, release_at=today_at(12))  # fmt: skip
+    member = MemberFactory(name="林晓雨", user__email="lin@example.com")
+    appointment = BookingFactory(member=member, store=store, kind=Booking.Kind.APPOINTMENT,
+                                 service=cut, slot=slot, staff_requested=True, address="",
+                                 status=S.CONFIRMED, slot_start=slot.start,
+                                 slot_end=slot.end)  # fmt: skip
+    BookingFactory(store=store, slot_start=slot.start, slot_end=slot.end)  # a pickup
+
+    page = phone_page
+    log_in_with_password(page, live_server.url, "tony@example.com")
+    page.goto(live_server.url + reverse("counter:home"))
+    page.get_by_test_id("counter-board").click()
+    page.get_by_test_id("board-list-appointments").click()
+    row = page.locator(f"[data-testid='board-booking'][data-booking='{appointment.pk}']")
+    expect(row).to_contain_text("林晓雨")
+    expect(row.get_by_test_id("board-stylist")).to_contain_text("Tony")
+    expect(page.get_by_test_id("board-booking")).to_have_count(1)  # not the pickup
+    assert fits_the_screen(page)
+    save_screenshot(page, "appointments")
+
+    row.click()
+    expect(page.get_by_test_id("booking-stylist")).to_contain_text("Tony")
+    expect(page.get_by_test_id("booking-driver-card")).to_have_count(0)
+    page.get_by_test_id("move-done").click()
+    expect(page.get_by_test_id("booking-status")).to_have_text(re.compile("Done|已完成"))
+    assert fits_the_screen(page)
+    save_screenshot(page, "appointment-card")
+
+    phone = new_phone_page()
+    log_in_with_password(phone, live_server.url, "lin@example.com")
+    phone.goto(live_server.url + reverse("customer:dashboard"))
+    phone.get_by_test_id("appointments-link").click()
+    expect(phone.get_by_test_id("appointment-row")).to_contain_text("剪发")
+    phone.get_by_test_id("appointment-row").click()
+    expect(phone.get_by_test_id("appointment-status")).to_have_class(re.compile("status-done"))
+    save_screenshot(phone, "member")

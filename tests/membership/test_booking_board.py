@@ -9,7 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from membership.models import Booking, MemberMessage, Order, StaffAction
+from membership.message_words import message_text
+from membership.models import Booking, MemberMessage, Order, Slot, SlotKind, StaffAction
 from membership.services.booking_board import (
     booking_advance,
     booking_assign_driver,
@@ -235,3 +236,37 @@ def test_a_moved_booking_is_told_again_when_confirmed_for_its_new_time(booking, 
     booking.refresh_from_db()
     booking_advance(booking=booking, to_status=S.CONFIRMED, acting_user=clerk)
     assert len(messages_of(booking)) == 2
+
+
+def test_a_missed_pickup_cancels_its_return_delivery_and_frees_its_place(store, clerk):
+    start = timezone.now() - timedelta(minutes=30)
+    pickup = BookingFactory(store=store, status=S.CONFIRMED, slot_start=start)
+    later = start + timedelta(days=3)
+    slot = Slot.objects.create(store=store, kind=SlotKind.DELIVERY, start=later,
+                               end=later + timedelta(hours=2), capacity=2, booked=1,
+                               release_at=later)  # fmt: skip
+    delivery = BookingFactory(store=store, member=pickup.member, kind=Booking.Kind.DELIVERY,
+                              return_for=pickup, slot=slot, slot_start=later,
+                              slot_end=slot.end)  # fmt: skip
+
+    booking_mark_missed(booking=pickup, reason="Nobody home", acting_user=clerk)
+
+    delivery.refresh_from_db()
+    slot.refresh_from_db()
+    assert delivery.status == S.CANCELLED and delivery.cancelled_by == clerk
+    assert slot.booked == 0
+    [message] = messages_of(pickup)
+    assert message.data["returns_cancelled"] is True
+    assert "return delivery is cancelled" in message_text(message, language="en").body
+    details = StaffAction.objects.get(action="booking.missed").details
+    assert details["returns_cancelled"] == [delivery.pk]
+
+
+def test_a_missed_delivery_leaves_other_bookings_alone(store, clerk):
+    delivery = BookingFactory(store=store, kind=Booking.Kind.DELIVERY, status=S.ON_THE_WAY,
+                              slot_start=timezone.now() - timedelta(minutes=10))  # fmt: skip
+    other = BookingFactory(store=store, member=delivery.member)
+    booking_mark_missed(booking=delivery, reason="Gate locked", acting_user=clerk)
+    other.refresh_from_db()
+    assert other.status == S.REQUESTED
+    assert "returns_cancelled" not in messages_of(delivery)[0].data

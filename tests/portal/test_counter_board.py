@@ -11,7 +11,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from membership.models import Booking, MemberMessage, Order, Slot, StaffAction
+from membership.message_words import message_text
+from membership.models import (
+    AppointmentStaff,
+    Booking,
+    MemberMessage,
+    Order,
+    Slot,
+    SlotKind,
+    StaffAction,
+    Store,
+)
 from tests.factories import (
     BookingFactory,
     MemberFactory,
@@ -415,3 +425,114 @@ def test_in_store_appointments_are_not_on_the_pickup_and_delivery_board(client, 
     html = client.get(BOARD).content.decode()
     assert "Hair Cut" not in html and "Zhou Min" in html
     assert "1 booking" in html
+
+
+# --- the appointments list of a salon ----------------------------------------------------------
+
+
+@pytest.fixture
+def salon_day(shop):
+    """The shop's store also takes appointments: two today, with Tony asked for and anyone."""
+    store = shop["store"]
+    Store.objects.filter(pk=store.pk).update(offers_appointments=True)
+    store.refresh_from_db()
+    tony = StaffFactory(store=store, first_name="Tony")
+    AppointmentStaff.objects.create(store=store, user=tony, name="Tony", sort_order=0)
+    cut = ServiceCategoryFactory(code="haircut", name_zh="剪发", name_en="Haircut")
+    slot = Slot.objects.create(store=store, kind=SlotKind.APPOINTMENT, staff=tony,
+                               start=at(shop["today"], 10), end=at(shop["today"], 11),
+                               capacity=1, booked=1, release_at=at(shop["today"], 10))  # fmt: skip
+    asked = BookingFactory(store=store, member=MemberFactory(name="Hair Cut"), slot=slot,
+                           kind=Booking.Kind.APPOINTMENT, service=cut, staff_requested=True,
+                           status=S.CONFIRMED, address="",
+                           slot_start=slot.start, slot_end=slot.end)  # fmt: skip
+    BookingFactory(store=store, member=MemberFactory(name="Any Stylist"), service=cut,
+                   kind=Booking.Kind.APPOINTMENT, address="",
+                   slot_start=at(shop["today"], 15), slot_end=at(shop["today"], 16))  # fmt: skip
+    return {"store": store, "asked": asked, "tony": tony}
+
+
+def test_a_salon_board_lists_the_days_appointments_with_the_stylist(client, shop, salon_day):
+    client.force_login(shop["clerk"])
+    html = client.get(BOARD).content.decode()
+    assert 'data-testid="board-list-appointments"' in html
+    assert "Hair Cut" not in html and "Zhou Min" in html  # pickups first
+
+    html = client.get(BOARD + "?list=appointments").content.decode()
+    assert "Appointments board" in html
+    assert "Hair Cut" in html and "Any Stylist" in html and "Zhou Min" not in html
+    assert "Haircut" in html and "with Tony" in html and "anyone free" in html
+    assert "2 bookings" in html
+    assert "Long Road" not in html and "No driver yet" not in html
+    # The day's arrows keep the list.
+    assert f"?date={(shop['today'] + timedelta(days=1)).isoformat()}&amp;list=appointments" in html
+
+
+def test_a_store_without_appointments_shows_no_appointments_list(client, shop):
+    BookingFactory(store=shop["store"], member=MemberFactory(name="Hair Cut"),
+                   kind=Booking.Kind.APPOINTMENT, service=ServiceCategoryFactory(), address="",
+                   slot_start=at(shop["today"], 10), slot_end=at(shop["today"], 11))  # fmt: skip
+    client.force_login(shop["clerk"])
+    html = client.get(BOARD + "?list=appointments").content.decode()
+    assert "board-list-appointments" not in html
+    assert "Hair Cut" not in html and "Zhou Min" in html
+
+
+def test_a_store_taking_only_appointments_opens_on_them(client, shop, salon_day):
+    Store.objects.filter(pk=salon_day["store"].pk).update(
+        offers_pickup=False, offers_delivery=False
+    )
+    client.force_login(shop["clerk"])
+    html = client.get(BOARD).content.decode()
+    assert "Hair Cut" in html and "Zhou Min" not in html
+    assert "board-list-visits" not in html
+
+
+def test_an_appointment_card_has_no_driver_and_no_on_the_way(client, shop, salon_day):
+    client.force_login(shop["clerk"])
+    url = card_url(salon_day["asked"])
+    html = client.get(url).content.decode()
+    assert "with Tony" in html and "asked for" in html
+    assert 'data-testid="move-done"' in html
+    assert "move-on_the_way" not in html and "booking-driver-card" not in html
+    assert "back-to-board" in html and "list=appointments" in html
+
+    for post in ({"action": "on_the_way"}, {"action": "driver", "driver": str(shop["clerk"].pk)}):
+        response = client.post(url, post, follow=True)
+        assert "nobody drives to it" in response.content.decode(), post
+        booking = Booking.objects.get(pk=salon_day["asked"].pk)
+        assert booking.status == S.CONFIRMED and booking.driver_id is None
+
+    assert client.post(url, {"action": "done"}).status_code == 302
+    assert Booking.objects.get(pk=salon_day["asked"].pk).status == S.DONE
+    message = MemberMessage.objects.filter(member=salon_day["asked"].member).latest("pk")
+    assert message.data["kind"] == "appointment" and message.data["status"] == "done"
+
+
+def test_a_missed_appointment_is_told_as_one(client, shop, salon_day):
+    booking = salon_day["asked"]
+    Booking.objects.filter(pk=booking.pk).update(
+        slot_start=timezone.now() - timedelta(minutes=30),
+        slot_end=timezone.now() + timedelta(minutes=30),
+    )
+    client.force_login(shop["clerk"])
+    response = client.post(card_url(booking), {"action": "missed", "reason": "No show"})
+    assert response.status_code == 302
+    message = MemberMessage.objects.filter(member=booking.member).latest("pk")
+    text = message_text(message)
+    assert "We missed you at your appointment" in text.body and "No show" in text.body
+
+
+def test_the_appointments_list_costs_the_same_queries_with_many(client, shop, salon_day):
+    client.force_login(shop["clerk"])
+    url = BOARD + "?list=appointments"
+    few = count_queries(client, url)
+    Booking.objects.bulk_create(
+        Booking(member=MemberFactory(), store=salon_day["store"], kind=Booking.Kind.APPOINTMENT,
+                service_id=salon_day["asked"].service_id, slot=salon_day["asked"].slot,
+                slot_start=at(shop["today"], 9 + n % 9), slot_end=at(shop["today"], 10 + n % 9))
+        for n in range(50)
+    )  # fmt: skip
+    assert count_queries(client, url) == few
+    assert count_queries(client, url + "&page=2") == few
+    assert few <= 8

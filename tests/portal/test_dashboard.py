@@ -6,9 +6,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from loyalty.models import PointsAccount, WalletAccount
-from membership.models import MemberMessage
+from membership.models import Booking, MemberMessage
 from membership.services.messages import member_message_post
-from tests.factories import BookingFactory, MemberFactory, OrderFactory, TierFactory
+from tests.factories import (
+    BookingFactory,
+    MemberFactory,
+    OrderFactory,
+    ServiceCategoryFactory,
+    StoreFactory,
+    TierFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +125,43 @@ def test_tier_benefits_and_the_last_tier_move_follow_the_owners_changes(client, 
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Free delivery" in html and "Priority counter" not in html
     assert "Basic → Core plus" in html and 'data-testid="tier-name">Core plus<' in html
+
+
+def test_the_booking_buttons_follow_what_the_stores_offer(client):
+    member = MemberFactory()
+    store = StoreFactory(offers_pickup=True, offers_delivery=False, offers_appointments=False)
+    client.force_login(member.user)
+    dashboard = reverse("customer:dashboard")
+
+    html = client.get(dashboard).content.decode()
+    assert 'data-testid="book-pickup"' in html and "book-appointment" not in html
+
+    store.offers_appointments = True
+    store.save()  # the owner ticks appointments in /cms/: the dashboard knows at once
+    html = client.get(dashboard).content.decode()
+    assert 'data-testid="book-pickup"' in html
+    assert f'href="{reverse("customer:appointment-new")}" data-testid="book-appointment"' in html
+    assert f'href="{reverse("customer:appointments")}" data-testid="appointments-link"' in html
+
+    store.offers_pickup = False
+    store.save()
+    html = client.get(dashboard).content.decode()
+    assert "book-pickup" not in html and 'data-testid="book-appointment"' in html
+
+    store.is_active = False
+    store.save()
+    html = client.get(dashboard).content.decode()
+    assert "book-pickup" not in html and "book-appointment" not in html
+
+
+def test_the_next_booking_opens_its_own_page(client):
+    member = MemberFactory()
+    appointment = BookingFactory(member=member, kind=Booking.Kind.APPOINTMENT, address="",
+                                 service=ServiceCategoryFactory())  # fmt: skip
+    client.force_login(member.user)
+    html = client.get(reverse("customer:dashboard")).content.decode()
+    assert reverse("customer:appointment", kwargs={"pk": appointment.pk}) in html
+
+    pickup = BookingFactory(member=member, slot_start=appointment.slot_start - timedelta(hours=3))
+    html = client.get(reverse("customer:dashboard")).content.decode()
+    assert reverse("customer:booking", kwargs={"pk": pickup.pk}) in html
