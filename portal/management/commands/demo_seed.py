@@ -40,6 +40,7 @@ from wagtail.coreutils import get_content_languages, get_supported_content_langu
 from wagtail.models import Locale, Page, Site
 
 from loyalty.engine.tiers import month_boundaries
+from loyalty.flows.garment_orders import garment_order_take_in, order_stage_advance
 from loyalty.models import Package, PackageItem, TierReviewRun, TopUpMethod
 from loyalty.services.checkout import PaymentSplit, checkout_order
 from loyalty.services.tier_review import tier_review_run
@@ -62,7 +63,7 @@ from membership.models import (
 )
 from membership.roles import MEMBER_GROUP, OWNER_GROUP, STAFF_GROUP
 from membership.services.bookings import booking_create, shop_tz
-from membership.services.orders import OrderLineInput
+from membership.services.orders import GarmentIntake, OrderLineInput
 from membership.services.referrals import referral_codes_fill
 from membership.services.roles import roles_sync
 from portal.content.models import HomePage, ShopSettings
@@ -637,6 +638,7 @@ class Command(BaseCommand):
             self._appointments(stores=stores, categories=categories)
             logins = self._logins()
             self._demo_booking(stores=stores, now=now)
+            self._demo_garment_orders(stores=stores, categories=categories, clerks=clerks, now=now)
             _rules, playbook_logins = playbook_demo(
                 now=now,
                 last_review=max(reviews) if reviews else None,
@@ -1057,6 +1059,41 @@ class Command(BaseCommand):
             pickup = booked.bookings[0]
             Booking.objects.filter(pk=pickup.pk).update(status=Booking.Status.CONFIRMED)
             return
+
+    def _demo_garment_orders(self, *, stores, categories, clerks, now: datetime) -> None:
+        """The demo login's clothes at the shop, taken in at the counter to be paid on
+        collection: a suit and shirts being cleaned, and a wool coat ready for pickup (its
+        "ready" message in the inbox). The same request keys add nothing the second time."""
+        member = Member.objects.get(number=DEMO_NUMBER)
+        store = stores[STORES[0]["code"]]
+        clerk = clerks[STORES[0]["code"]]
+        orders = [
+            ("demo-garments-cleaning", Order.Stage.CLEANING, 3,
+             [("suit", 1, "袖口有咖啡渍 Coffee stain on the cuff"), ("shirt", 3, "")]),
+            ("demo-garments-ready", Order.Stage.READY, 1, [("wool-coat", 1, "")]),
+        ]  # fmt: skip
+        for key, stage, days, lines in orders:
+            order = garment_order_take_in(
+                member=member,
+                store=store,
+                lines=[
+                    OrderLineInput(
+                        category=categories[code],
+                        quantity=quantity,
+                        amount=categories[code].default_price * quantity,
+                        note=note,
+                    )
+                    for code, quantity, note in lines
+                ],
+                intake=GarmentIntake(due_at=now + timedelta(days=days)),
+                acting_user=clerk,
+                idempotency_key=key,
+                now=now,
+            )
+            path = [Order.Stage.RECEIVED, Order.Stage.CLEANING, Order.Stage.READY]
+            if order.stage in path:  # not if the demo's user has moved it on since
+                for to_stage in path[path.index(order.stage) + 1 : path.index(stage) + 1]:
+                    order = order_stage_advance(order=order, to_stage=to_stage, acting_user=clerk)
 
     def _return_start(self, store: Store, day: datetime) -> datetime | None:
         local = timezone.localtime(day, shop_tz())
