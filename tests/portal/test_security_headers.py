@@ -202,9 +202,10 @@ def _kwargs(name: str, params: tuple[str, ...], people) -> dict[str, str]:
     # Order pages take the order number, member pages the member number.
     if name == "counter:package-sale":
         values["pk"] = str(people["sale"].pk)
-    if ":booking" in name:  # the member's booking pages and the staff board's
+    view = name.rsplit(":", 1)[-1]
+    if "booking" in view:  # the member's booking pages and the staff board's card
         values["pk"] = str(people["booking"].pk)
-    if ":appointment" in name:
+    if "appointment" in view:
         values["pk"] = str(people["appointment"].pk)
     number = people["order"].number if ":order" in name else people["member"].number
     return {p: (number if p == "number" else values[p]) for p in params}
