@@ -159,6 +159,13 @@ def _slots_for(
     return {user_id: locked[slot.pk] for user_id, slot in rows.items()}
 
 
+def _member_lock(member: Member) -> None:
+    """The member's row, first (the order every flow locks in): one person's appointments are
+    made and moved one at a time, so two at the same time with different staff cannot both
+    pass the overlap check."""
+    Member.objects.select_for_update(no_key=True).filter(pk=member.pk).values_list("pk").first()
+
+
 def _overlap_refusal(*, member: Member, slot: Slot, besides: int | None = None) -> None:
     """One person, one chair: refuse an appointment overlapping another open one."""
     clash = (
@@ -209,6 +216,7 @@ def appointment_create(
     candidates = _candidates(store=store, staff=staff)
     priority, _window = _priority(member)  # the pickup response window is for pickups only
     bookable_time(store=store, start=start, now=now, response_hours=None)
+    _member_lock(member)
     slots = _slots_for(store=store, start=start, candidates=candidates, also=[])
     _overlap_refusal(member=member, slot=next(iter(slots.values())))
     slot = _take(
@@ -275,6 +283,7 @@ def appointment_reschedule(
     when the new one is taken."""
     now = now or timezone.now()
     _own(member=member, booking=booking)
+    _member_lock(member)
     locked = _lock(booking)
     if locked.kind != Booking.Kind.APPOINTMENT:
         raise ValidationError(_("This booking is not an appointment."), code="kind")

@@ -155,3 +155,15 @@ def test_cancels_moves_and_new_bookings_at_one_store_at_once_never_deadlock():
         "Tony": 4,  # 8 booked, 4 cancelled, 4 moved away, 4 new
         "Amy": 8,  # 4 moved in, 4 new
     }
+
+
+def test_one_member_booking_the_same_time_with_each_stylist_at_once_gets_one_chair():
+    store, staff = salon(capacity=2, stylists=6)
+    member = MemberFactory()
+
+    won, lost = _split(run_together([_book(member, store, s.user) for s in staff] * 2))
+
+    assert len(won) == 1 and len(lost) == 11
+    assert {e.code for e in lost} == {"duplicate"}
+    assert Booking.objects.filter(member=member, status="requested").count() == 1
+    assert sum(Slot.objects.values_list("booked", flat=True)) == 1
