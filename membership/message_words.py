@@ -242,6 +242,16 @@ def _booking_changed(data: dict, created_at: datetime) -> MessageText:
         return MessageText(
             subject=_("Visit done"), body=_("Thank you for your visit (%(when)s).") % values
         )
+    if status == "cancelled":
+        body = _("The store cancelled your %(visit)s on %(when)s: %(reason)s") % (
+            values | {"reason": data.get("reason", "")}
+        )
+        if data.get("returns_cancelled"):
+            body += "\n" + _("Its return delivery is cancelled too.")
+        return MessageText(
+            subject=_("Booking cancelled"),
+            body=body + "\n" + _("Book another time in the app, or call the store."),
+        )
     if status == "missed" and kind == "appointment":
         body = _("We missed you at your appointment (%(when)s): %(reason)s") % (
             values | {"reason": data.get("reason", "")}

@@ -1,11 +1,11 @@
 """The staff board's writes: confirm a booking, send a driver, mark it on the way, done or
-missed, and note the garment order it brings in or takes back.
+missed, cancel it for the member, and note the garment order it brings in or takes back.
 
 Staff work on their own store's bookings; the owner (back office) on any store's. Every
 change is atomic, refused with a clear message when it does not fit (nothing written),
 audited (StaffAction), and told to the member when they care (confirmed, on the way, done,
-missed) through their inbox, and by SMS or email if they agreed to service notices. A second
-tap on the same change changes nothing and tells nobody twice.
+missed, cancelled) through their inbox, and by SMS or email if they agreed to service
+notices. A second tap on the same change changes nothing and tells nobody twice.
 
 Bookings touch no ledger: only the booking row is locked (SELECT ... FOR UPDATE), as
 membership.services.bookings does when a member cancels or moves one.
@@ -83,10 +83,14 @@ def booking_message_data(booking: Booking) -> dict:
     }
 
 
-def _tell_member(booking: Booking, *, now: datetime, returns_cancelled: bool = False) -> None:
+def _tell_member(
+    booking: Booking, *, now: datetime, returns_cancelled: bool = False, reason: str = ""
+) -> None:
     data = booking_message_data(booking) | {"status": booking.status}
     if booking.status == Status.MISSED:
         data["reason"] = booking.missed_reason
+    if reason:
+        data["reason"] = reason
     if returns_cancelled:
         data["returns_cancelled"] = True
     member_message_post(
@@ -96,6 +100,19 @@ def _tell_member(booking: Booking, *, now: datetime, returns_cancelled: bool = F
         idempotency_key=f"booking:{booking.pk}:{booking.status}:{slot_stamp(booking)}",
         created_at=now,
     )
+
+
+def _reason(reason: str, missing: str) -> str:
+    """The reason a member reads, trimmed; refused when empty, too long or with a NUL."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": missing}, code="reason")
+    if len(reason) > REASON_MAX or "\x00" in reason:
+        raise ValidationError(
+            {"reason": _("Keep the reason under %(max)d characters.") % {"max": REASON_MAX}},
+            code="reason",
+        )
+    return reason
 
 
 def _no_driver_for_appointments() -> ValidationError:
@@ -163,16 +180,7 @@ def booking_mark_missed(
 ) -> Booking:
     """Nobody was there (or the address was wrong): the visit is missed, with why, which the
     member reads. Only a confirmed or on-the-way booking whose slot has started."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(
-            {"reason": _("Say why the visit was missed: the member reads it.")}, code="reason"
-        )
-    if len(reason) > REASON_MAX or "\x00" in reason:
-        raise ValidationError(
-            {"reason": _("Keep the reason under %(max)d characters.") % {"max": REASON_MAX}},
-            code="reason",
-        )
+    reason = _reason(reason, _("Say why the visit was missed: the member reads it."))
     _check_may_work(booking=booking, user=acting_user)
     now = now or timezone.now()
     locked = _lock(booking)
@@ -198,6 +206,40 @@ def booking_mark_missed(
         details={"from": before, "reason": reason, "returns_cancelled": returns},
     )
     _tell_member(locked, now=now, returns_cancelled=bool(returns))
+    return locked
+
+
+@transaction.atomic
+def booking_cancel_by_store(
+    *, booking: Booking, reason: str, acting_user: User, now: datetime | None = None
+) -> Booking:
+    """The store calls a visit off (the member asked by phone, no driver that day): an open
+    booking is cancelled with why, its place given back, a pickup's return delivery with it;
+    the member reads the reason. Unlike the member's own cancel, no cut-off applies."""
+    reason = _reason(reason, _("Say why it is cancelled: the member reads it."))
+    _check_may_work(booking=booking, user=acting_user)
+    now = now or timezone.now()
+    locked = _lock(booking)
+    if locked.status == Status.CANCELLED:
+        return locked
+    if locked.status not in Booking.OPEN_STATUSES:
+        raise _refused_move(locked, Status.CANCELLED)
+    before = locked.status
+    if locked.slot_id:
+        slot_release(slot_id=locked.slot_id)
+    locked.status = Status.CANCELLED
+    locked.cancelled_at = now
+    locked.cancelled_by = acting_user
+    locked.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    returns = _cancel_return_deliveries(locked, acting_user=acting_user, now=now)
+    audit_record(
+        actor=acting_user,
+        action="booking.cancelled",
+        member=locked.member,
+        obj=locked,
+        details={"from": before, "reason": reason, "returns_cancelled": returns},
+    )
+    _tell_member(locked, now=now, returns_cancelled=bool(returns), reason=reason)
     return locked
 
 

@@ -40,6 +40,7 @@ from membership.services.booking_board import (
     TRANSITIONS,
     booking_advance,
     booking_assign_driver,
+    booking_cancel_by_store,
     booking_link_order,
     booking_mark_missed,
 )
@@ -63,6 +64,14 @@ class MissedForm(forms.Form):
         label=gettext_lazy("Why was it missed? (the member reads this)"),
         max_length=REASON_MAX,
         error_messages={"required": gettext_lazy("Say why the visit was missed.")},
+    )
+
+
+class CancelForm(forms.Form):
+    cancel_reason = forms.CharField(
+        label=gettext_lazy("Why is it cancelled? (the member reads this)"),
+        max_length=REASON_MAX,
+        error_messages={"required": gettext_lazy("Say why it is cancelled.")},
     )
 
 
@@ -236,6 +245,7 @@ def _card(request, booking: Booking, *, status: int = 200, **forms_given):
         "can_miss": booking.status in MISSABLE,
         "is_open": booking.is_open,
         "missed_form": forms_given.get("missed_form") or MissedForm(),
+        "cancel_form": forms_given.get("cancel_form") or CancelForm(),
         "driver_form": forms_given.get("driver_form")
         or DriverForm(drivers=drivers, initial={"driver": booking.driver_id}),
         "order_form": forms_given.get("order_form")
@@ -258,6 +268,13 @@ def _refused(request, exc: ValidationError, form: forms.Form | None = None) -> N
                 form.add_error(field_name if field_name in form.fields else None, error)
     else:
         messages.error(request, " ".join(exc.messages))
+
+
+def _renamed(exc: ValidationError) -> ValidationError:
+    """The service's `reason` error on the cancel form's own field."""
+    if hasattr(exc, "error_dict") and "reason" in exc.error_dict:
+        return ValidationError({"cancel_reason": exc.error_dict["reason"]})
+    return exc
 
 
 @require_http_methods(["GET", "POST"])
@@ -287,6 +304,20 @@ def booking_card(request, pk: int):
                 _refused(request, exc, form)
                 return _card(request, booking, status=400, missed_form=form)
             done_text = _("Marked missed. The member is told why.")
+        elif action == "cancel":
+            form = CancelForm(request.POST)
+            if not form.is_valid():
+                return _card(request, booking, status=400, cancel_form=form)
+            try:
+                booking = booking_cancel_by_store(
+                    booking=booking,
+                    reason=form.cleaned_data["cancel_reason"],
+                    acting_user=request.user,
+                )
+            except ValidationError as exc:
+                _refused(request, _renamed(exc), form)
+                return _card(request, booking, status=400, cancel_form=form)
+            done_text = _("Cancelled. The member is told why.")
         elif action == "driver":
             drivers = list(board_drivers(store_id=booking.store_id))
             form = DriverForm(request.POST, drivers=drivers)

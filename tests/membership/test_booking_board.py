@@ -14,6 +14,7 @@ from membership.models import Booking, MemberMessage, Order, Slot, SlotKind, Sta
 from membership.services.booking_board import (
     booking_advance,
     booking_assign_driver,
+    booking_cancel_by_store,
     booking_link_order,
     booking_mark_missed,
 )
@@ -270,3 +271,48 @@ def test_a_missed_delivery_leaves_other_bookings_alone(store, clerk):
     other.refresh_from_db()
     assert other.status == S.REQUESTED
     assert "returns_cancelled" not in messages_of(delivery)[0].data
+
+
+def test_the_store_cancels_a_booking_with_a_reason_the_member_reads(store, clerk):
+    pickup = BookingFactory(store=store, status=S.CONFIRMED)
+    later = pickup.slot_start + timedelta(days=2)
+    slot = Slot.objects.create(store=store, kind=SlotKind.DELIVERY, start=later,
+                               end=later + timedelta(hours=2), capacity=2, booked=1,
+                               release_at=later)  # fmt: skip
+    delivery = BookingFactory(store=store, member=pickup.member, kind=Booking.Kind.DELIVERY,
+                              return_for=pickup, slot=slot, slot_start=later,
+                              slot_end=slot.end)  # fmt: skip
+    for reason in ["", "  ", "x" * 256, "a\x00b"]:
+        with pytest.raises(ValidationError):
+            booking_cancel_by_store(booking=pickup, reason=reason, acting_user=clerk)
+    pickup.refresh_from_db()
+    assert pickup.status == S.CONFIRMED and messages_of(pickup) == []
+
+    booking_cancel_by_store(booking=pickup, reason=" Member asked by phone ", acting_user=clerk)
+    booking_cancel_by_store(booking=pickup, reason="again", acting_user=clerk)  # second tap
+
+    pickup.refresh_from_db()
+    delivery.refresh_from_db()
+    slot.refresh_from_db()
+    assert pickup.status == S.CANCELLED and pickup.cancelled_by == clerk
+    assert delivery.status == S.CANCELLED and slot.booked == 0
+    [message] = messages_of(pickup)
+    text = message_text(message, language="en")
+    assert "The store cancelled your pickup" in text.body
+    assert "Member asked by phone" in text.body and "return delivery" in text.body
+    assert StaffAction.objects.get(action="booking.cancelled").details["reason"] == (
+        "Member asked by phone"
+    )
+
+
+def test_a_finished_booking_cannot_be_cancelled_and_other_stores_cannot(store, clerk):
+    done = BookingFactory(store=store, status=S.DONE)
+    with pytest.raises(ValidationError):
+        booking_cancel_by_store(booking=done, reason="late", acting_user=clerk)
+    other = StaffFactory(store=StoreFactory())
+    open_one = BookingFactory(store=store)
+    with pytest.raises(ValidationError):
+        booking_cancel_by_store(booking=open_one, reason="no", acting_user=other)
+    done.refresh_from_db()
+    open_one.refresh_from_db()
+    assert done.status == S.DONE and open_one.status == S.REQUESTED

@@ -536,3 +536,32 @@ def test_the_appointments_list_costs_the_same_queries_with_many(client, shop, sa
     assert count_queries(client, url) == few
     assert count_queries(client, url + "&page=2") == few
     assert few <= 8
+
+
+def test_staff_cancel_a_booking_from_its_card_with_a_reason(client, shop):
+    client.force_login(shop["clerk"])
+    url = card_url(shop["booking"])
+    assert 'data-testid="move-cancel"' in client.get(url).content.decode()
+
+    response = client.post(url, {"action": "cancel", "cancel_reason": "  "})
+    assert response.status_code == 400
+    assert "Say why it is cancelled." in response.content.decode()
+    assert Booking.objects.get(pk=shop["booking"].pk).status == S.REQUESTED
+
+    response = client.post(
+        url, {"action": "cancel", "cancel_reason": "Asked by phone"}, follow=True
+    )
+    assert "Cancelled. The member is told why." in response.content.decode()
+    assert Booking.objects.get(pk=shop["booking"].pk).status == S.CANCELLED
+    assert "move-cancel" not in response.content.decode()  # nothing left to cancel
+
+    client.force_login(shop["member"].user)
+    page = client.get(reverse("customer:booking", kwargs={"pk": shop["booking"].pk}))
+    assert "Cancelled" in page.content.decode()
+
+
+def test_other_stores_staff_cannot_cancel(client, shop):
+    client.force_login(shop["other_clerk"])
+    response = client.post(card_url(shop["booking"]), {"action": "cancel", "cancel_reason": "x"})
+    assert response.status_code == 404
+    assert Booking.objects.get(pk=shop["booking"].pk).status == S.REQUESTED
