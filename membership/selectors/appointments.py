@@ -2,7 +2,7 @@
 anyone free. Each read costs a fixed number of queries, however many bookings there are."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
@@ -13,12 +13,12 @@ from membership.models import (
     Booking,
     Member,
     ServiceCategory,
-    Slot,
     SlotKind,
     Store,
 )
+from membership.selectors.bookings import open_times, slot_state, slots_ahead
 from membership.services.appointments import appointment_staff_bookable
-from membership.services.bookings import shop_tz, slot_value, slot_values
+from membership.services.bookings import slot_value
 
 KIND = SlotKind.APPOINTMENT
 
@@ -162,71 +162,33 @@ def appointment_days(
     booking); with `only` (a user id), that staff member's places alone. Times past the
     booking cut-off and closed days are left out. Three queries."""
     now = now or timezone.now()
-    tz = shop_tz()
     tier = member.tier
     priority = bool(tier and tier.priority_booking)
     if not staff:
         return []
-    first = timezone.localtime(now, tz).date()
-    last = timezone.localtime(now + timedelta(days=store.booking_days_ahead), tz).date()
-    templates = [t for t in store.slot_templates.all() if t.capacity_for(KIND) > 0]
-    closed = set(
-        store.closed_dates.filter(date__range=(first, last)).values_list("date", flat=True)
+    slots = slots_ahead(store=store, kind=KIND, now=now).filter(
+        staff_id__in=[person.user_id for person in staff]
     )
-    existing = {
-        (s.start, s.staff_id): s
-        for s in Slot.objects.filter(
-            store=store,
-            kind=KIND,
-            staff_id__in=[p.user_id for p in staff],
-            start__gte=now,
-            start__lte=now + timedelta(days=store.booking_days_ahead + 1),
-        )
-    }
-    by_weekday: dict[int, list] = {}
-    for template in sorted(templates, key=lambda t: t.start_time):
-        by_weekday.setdefault(template.weekday, []).append(template)
-
+    existing = {(s.start, s.staff_id): s for s in slots}
     days: list[AppointmentDay] = []
-    day = first
-    while day <= last:
-        if day not in closed:
-            options = []
-            for template in by_weekday.get(day.weekday(), []):
-                start = datetime.combine(day, template.start_time, tzinfo=tz)
-                if rules.booking_time_refusal(
-                    start,
-                    now=now,
-                    cutoff_minutes=store.booking_cutoff_minutes,
-                    days_ahead=store.booking_days_ahead,
-                ):
-                    continue
-                values = slot_values(template=template, kind=KIND, start=start)
-                places = []
-                for person in staff:
-                    slot = existing.get((start, person.user_id))
-                    if slot is not None and slot.booked:
-                        state = rules.SlotState(
-                            slot.capacity, slot.held_back, slot.booked, slot.release_at
-                        )
-                    else:
-                        state = rules.SlotState(
-                            values["capacity"], values["held_back"], 0, values["release_at"]
-                        )
-                    refusal = rules.take_refusal(state, now=now, priority=priority)
-                    places.append(
-                        StaffPlaces(
-                            staff=person,
-                            places_left=rules.places_left(state, now=now, priority=priority),
-                            refusal=str(refusal or ""),
-                            release_at=state.release_at,
-                        )
+    for day, times in open_times(store=store, kind=KIND, now=now):
+        options = []
+        for start, values in times:
+            places = []
+            for person in staff:
+                state = slot_state(existing.get((start, person.user_id)), values)
+                refusal = rules.take_refusal(state, now=now, priority=priority)
+                places.append(
+                    StaffPlaces(
+                        staff=person,
+                        places_left=rules.places_left(state, now=now, priority=priority),
+                        refusal=str(refusal or ""),
+                        release_at=state.release_at,
                     )
-                option = AppointmentOption(
-                    start=start, end=values["end"], value=slot_value(start), staff=places
                 )
-                options.append(option.only(only) if only is not None else option)
-            if options:
-                days.append(AppointmentDay(day=day, options=options))
-        day += timedelta(days=1)
+            option = AppointmentOption(
+                start=start, end=values["end"], value=slot_value(start), staff=places
+            )
+            options.append(option.only(only) if only is not None else option)
+        days.append(AppointmentDay(day=day, options=options))
     return days

@@ -1,5 +1,6 @@
 """Reading bookings and the slots a member can book; each costs a fixed number of queries."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -117,6 +118,59 @@ class SlotDay:
         return [o.value for o in self.options]
 
 
+def slots_ahead(*, store: Store, kind: str, now: datetime) -> QuerySet[Slot]:
+    """The store's slot rows of a kind from now through its booking horizon."""
+    return Slot.objects.filter(
+        store=store,
+        kind=kind,
+        start__gte=now,
+        start__lte=now + timedelta(days=store.booking_days_ahead + 1),
+    )
+
+
+def open_times(
+    *, store: Store, kind: str, now: datetime, response_hours: int | None = None
+) -> Iterator[tuple[date, list[tuple[datetime, dict]]]]:
+    """The times the store's weekly template offers for a kind, by day from today through its
+    booking horizon, each with what a new slot there would hold (``slot_values``): closed
+    days and times refused by the cut-off (or outside the response window) left out, days
+    without a time skipped. Two queries (the templates, the closed days)."""
+    tz = shop_tz()
+    first = timezone.localtime(now, tz).date()
+    last = timezone.localtime(now + timedelta(days=store.booking_days_ahead), tz).date()
+    templates = [t for t in store.slot_templates.all() if t.capacity_for(kind) > 0]
+    closed = set(
+        store.closed_dates.filter(date__range=(first, last)).values_list("date", flat=True)
+    )
+    by_weekday: dict[int, list] = {}
+    for template in sorted(templates, key=lambda t: t.start_time):
+        by_weekday.setdefault(template.weekday, []).append(template)
+    day = first
+    while day <= last:
+        if day not in closed:
+            times = []
+            for template in by_weekday.get(day.weekday(), []):
+                start = datetime.combine(day, template.start_time, tzinfo=tz)
+                if not rules.booking_time_refusal(
+                    start,
+                    now=now,
+                    cutoff_minutes=store.booking_cutoff_minutes,
+                    days_ahead=store.booking_days_ahead,
+                    response_hours=response_hours,
+                ):
+                    times.append((start, slot_values(template=template, kind=kind, start=start)))
+            if times:
+                yield day, times
+        day += timedelta(days=1)
+
+
+def slot_state(slot: Slot | None, values: dict) -> rules.SlotState:
+    """A slot's places: its row's once someone holds one, else what the template gives now."""
+    if slot is not None and slot.booked:
+        return rules.SlotState(slot.capacity, slot.held_back, slot.booked, slot.release_at)
+    return rules.SlotState(values["capacity"], values["held_back"], 0, values["release_at"])
+
+
 def slot_days(
     *, store: Store, kind: str, member: Member, now: datetime | None = None
 ) -> list[SlotDay]:
@@ -124,71 +178,30 @@ def slot_days(
     them (held-back places count only for tiers with priority booking). Slots past the cut-off
     are left out, except a pickup starting inside the tier's response window. Three queries."""
     now = now or timezone.now()
-    tz = shop_tz()
     tier = member.tier
     priority = bool(tier and tier.priority_booking)
     window = tier.pickup_response_hours if tier and kind == SlotKind.PICKUP else None
-    first = timezone.localtime(now, tz).date()
-    last = timezone.localtime(now + timedelta(days=store.booking_days_ahead), tz).date()
-    templates = [t for t in store.slot_templates.all() if t.capacity_for(kind) > 0]
-    closed = set(
-        store.closed_dates.filter(date__range=(first, last)).values_list("date", flat=True)
-    )
     existing = {
-        s.start: s
-        for s in Slot.objects.filter(
-            store=store,
-            kind=kind,
-            staff__isnull=True,
-            start__gte=now,
-            start__lte=now + timedelta(days=store.booking_days_ahead + 1),
-        )
+        s.start: s for s in slots_ahead(store=store, kind=kind, now=now).filter(staff__isnull=True)
     }
-    by_weekday: dict[int, list] = {}
-    for template in sorted(templates, key=lambda t: t.start_time):
-        by_weekday.setdefault(template.weekday, []).append(template)
-
     days: list[SlotDay] = []
-    day = first
-    while day <= last:
-        if day not in closed:
-            options = []
-            for template in by_weekday.get(day.weekday(), []):
-                start = datetime.combine(day, template.start_time, tzinfo=tz)
-                if rules.booking_time_refusal(
-                    start,
-                    now=now,
-                    cutoff_minutes=store.booking_cutoff_minutes,
-                    days_ahead=store.booking_days_ahead,
-                    response_hours=window,
-                ):
-                    continue
-                values = slot_values(template=template, kind=kind, start=start)
-                slot = existing.get(start)
-                if slot is not None and slot.booked:
-                    state = rules.SlotState(
-                        slot.capacity, slot.held_back, slot.booked, slot.release_at
-                    )
-                    end = slot.end
-                else:
-                    state = rules.SlotState(
-                        values["capacity"], values["held_back"], 0, values["release_at"]
-                    )
-                    end = values["end"]
-                refusal = rules.take_refusal(state, now=now, priority=priority)
-                options.append(
-                    SlotOption(
-                        start=start,
-                        end=end,
-                        value=slot_value(start),
-                        places_left=rules.places_left(state, now=now, priority=priority),
-                        refusal=str(refusal or ""),
-                        release_at=state.release_at,
-                    )
+    for day, times in open_times(store=store, kind=kind, now=now, response_hours=window):
+        options = []
+        for start, values in times:
+            slot = existing.get(start)
+            state = slot_state(slot, values)
+            refusal = rules.take_refusal(state, now=now, priority=priority)
+            options.append(
+                SlotOption(
+                    start=start,
+                    end=slot.end if slot is not None and slot.booked else values["end"],
+                    value=slot_value(start),
+                    places_left=rules.places_left(state, now=now, priority=priority),
+                    refusal=str(refusal or ""),
+                    release_at=state.release_at,
                 )
-            if options:
-                days.append(SlotDay(day=day, options=options))
-        day += timedelta(days=1)
+            )
+        days.append(SlotDay(day=day, options=options))
 
     pick = rules.response_window_pick(
         [(o.start, o.places_left) for d in days for o in d.options],
