@@ -302,6 +302,10 @@ def test_noting_the_order_a_pickup_brought(client, shop):
         {"action": "order", "order": "a\x00b"},
         {"action": "order", "order": "é" * 300},
         {"action": "missed", "reason": "a\x00b"},
+        {"action": "cancel", "cancel_reason": "a\x00b"},
+        {"action": "cancel", "cancel_reason": "x" * 10_000},
+        {"action": "cancel", "cancel_reason": ""},
+        {"action": "cancel"},
     ],
 )
 def test_hostile_posts_are_answered_with_a_message_and_write_nothing(client, shop, form):
