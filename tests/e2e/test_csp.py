@@ -155,6 +155,10 @@ def test_back_office_pages_honour_their_csp(live_server, browser, demo_shop, sav
         urls.append(reverse("wagtailsnippets_loyalty_package:edit", args=[package.pk]))
     for url in urls:
         watch.visit(page, base + url)
+    # The store form with its booking settings, weekly slots and appointment staff.
+    watch.visit(page, base + reverse("wagtailsnippets_membership_store:edit",
+                                     args=[Store.objects.filter(offers_appointments=True).first().pk]))  # fmt: skip
+    save_screenshot(page, "store-edit-under-csp")
     # The tier form with a benefit added: the InlinePanel's script ran.
     watch.visit(page, base + reverse("wagtailsnippets_membership_tier:edit", args=[tier.pk]))
     page.locator("#id_benefits-ADD").click()
