@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "crontask",  # `manage.py crontask`: the scheduler of the periodic tasks in */tasks.py
     "phonenumber_field",
+    "import_export",  # the owner's import from an old till (preview, row errors, dry run)
     "allauth",
     "allauth.account",
     "wagtail.contrib.forms",
@@ -193,6 +194,9 @@ if (BASE_DIR / "node_modules" / "qrcode-generator" / "dist").is_dir():
     STATICFILES_DIRS.append(
         ("vendor/qrcode-generator", BASE_DIR / "node_modules" / "qrcode-generator" / "dist")
     )
+# The owner's report charts (Apache ECharts).
+if (BASE_DIR / "node_modules" / "echarts" / "dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 STORAGES = {
