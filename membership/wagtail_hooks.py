@@ -11,7 +11,6 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.admin.ui.tables import Column
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
-from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import (
     CreateView,
     EditView,
@@ -371,4 +370,5 @@ class MembershipGroup(SnippetViewSetGroup):
     menu_order = 200
 
 
-register_snippet(MembershipGroup)
+# Registered by the project's admin hooks (portal/wagtail_hooks.py): the tier edit screen there
+# previews a change through the loyalty review, which this app may not import.

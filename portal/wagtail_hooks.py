@@ -6,8 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
+from membership.models import Tier
+from membership.wagtail_hooks import MembershipGroup, TierViewSet
 from portal.owner.rules import RewardRuleViewSet
 from portal.owner.segments import SegmentReportMenuItem, SegmentReportView
+from portal.owner.what_if import ApplyNowMenuItem, PreviewEffectMenuItem, TierWhatIfViewSet
 
 
 @hooks.register("register_admin_urls")
@@ -31,3 +34,26 @@ def register_segment_report_menu_item():
 
 # Reward rules: write, dry-run and see the effect (a snippet viewset with a results page).
 register_snippet(RewardRuleViewSet)
+
+
+class OwnerMembershipGroup(MembershipGroup):
+    """The membership snippets, with the tier edit screen that previews a change (the
+    what-if runs the loyalty review: it belongs here, above both apps; Wagtail has no way
+    to swap one view of a registered viewset, so the group is registered once, here)."""
+
+    items = tuple(
+        TierWhatIfViewSet if item is TierViewSet else item for item in MembershipGroup.items
+    )
+
+
+register_snippet(OwnerMembershipGroup)
+
+
+@hooks.register("register_snippet_action_menu_item")
+def register_tier_preview_menu_item(model):
+    return PreviewEffectMenuItem() if model is Tier else None
+
+
+@hooks.register("register_snippet_action_menu_item")
+def register_tier_apply_now_menu_item(model):
+    return ApplyNowMenuItem() if model is Tier else None

@@ -10,6 +10,7 @@ member moves in between).
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as clock
@@ -85,14 +86,28 @@ def _result_of(run: TierReviewRun) -> TierReviewResult:
     )
 
 
-def _decide_all(as_of: datetime) -> tuple[Counter, list[TierMove], set[int], set[int]]:
+def _tiers_with(overrides: Sequence[Tier]) -> list[Tier]:
+    """The stored tiers, each replaced by the override with its primary key (unsaved values
+    the owner is trying out)."""
+    tiers = {tier.pk: tier for tier in Tier.objects.all()}
+    for tier in overrides:
+        if tier.pk not in tiers:
+            raise ValidationError(_("Only a stored tier can be tried with other values."))
+        tiers[tier.pk] = tier
+    return list(tiers.values())
+
+
+def _decide_all(
+    as_of: datetime, overrides: Sequence[Tier] = ()
+) -> tuple[Counter, list[TierMove], set[int], set[int]]:
     """Every member's decision: (counts, moves, members to warn, members whose warning ends).
 
+    `overrides` replace stored tiers of the same primary key (see `tier_review_run`).
     Members and their rolling statistics are read side by side in member id order, a chunk
     at a time (a merge of two sorted streams), and decided one by one: memory holds the
     moves, not every member's statistics, so it does not grow with the number of orders.
     """
-    tiers = list(Tier.objects.all())
+    tiers = _tiers_with(overrides)
     if not tiers:
         raise ValidationError(_("Set up at least one tier before reviewing members."))
     criteria = sorted((tier_criteria(tier) for tier in tiers), key=lambda c: c.rank)
@@ -254,19 +269,27 @@ def current_period_start() -> datetime:
 
 
 def tier_review_run(
-    *, as_of: datetime, dry_run: bool = False, acting_user: User | None = None
+    *,
+    as_of: datetime,
+    dry_run: bool = False,
+    acting_user: User | None = None,
+    tier_overrides: Sequence[Tier] = (),
 ) -> TierReviewResult:
     """Review every member at `as_of` (the start of the period, in the shop's time zone).
 
-    The period is the local date of `as_of`; each period is reviewed once.
+    The period is the local date of `as_of`; each period is reviewed once. A dry run may
+    take `tier_overrides`: unsaved tiers (with a stored tier's primary key) decided with in
+    place of the stored ones, so the owner sees what a change would do before saving it.
     """
     if timezone.is_naive(as_of):
         raise ValidationError(_("The review date needs a timezone."))
+    if tier_overrides and not dry_run:
+        raise ValueError("Only a dry run decides with unsaved tiers.")
     period = timezone.localdate(as_of)
     started = time.monotonic()
     if not dry_run and (done := TierReviewRun.objects.filter(period=period).first()):
         return _result_of(done)
-    counts, moves, warn, unwarn = _decide_all(as_of)
+    counts, moves, warn, unwarn = _decide_all(as_of, tier_overrides)
     duration_ms = int((time.monotonic() - started) * 1000)
     result = TierReviewResult(
         period=period,
