@@ -141,9 +141,7 @@ def test_the_query_count_does_not_grow_with_the_members(client, owner_user, tier
     assert _queries_for_preview(client, core) == few
 
 
-def test_save_and_re_tier_now_applies_once_as_todays_review_by_the_owner(
-    client, owner_user, tiers
-):
+def test_save_and_re_tier_now_applies_once_as_todays_review_by_the_owner(client, owner_user, tiers):
     basic, core = tiers
     risers = members_spending(basic, "450", 2, "riser")
     client.force_login(owner_user)
