@@ -1,5 +1,6 @@
 """Wagtail pages and site settings. Kept apart from the app that defines the User model."""
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -15,10 +16,11 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.fields import RichTextField
+from wagtail.images import get_image_model_string
 from wagtail.models import Page, Site
 from wagtail.models.sites import (
     MATCH_DEFAULT,
@@ -31,15 +33,119 @@ from wagtail.url_routing import RouteResult
 
 from loyalty.models import LifecycleStage
 from membership.models import Tag, Tier
+from membership.models.tiers import colour_validator
+
+DEFAULT_PRIMARY_COLOUR = "#0f5c4d"  # the stylesheet's --brand
+DEFAULT_ACCENT_COLOUR = "#13806b"  # its --brand-2
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @register_setting(icon="site")
 class ShopSettings(BaseSiteSetting):
-    brand_name = models.CharField(_("brand name"), max_length=80, default="Membership portal")
-    support_phone = models.CharField(_("support phone"), max_length=40, blank=True)
+    brand_name = models.CharField(
+        _("brand name"),
+        max_length=80,
+        default="Membership portal",
+        help_text=_("The shop's name at the top of every member page and in the browser tab."),
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Shown next to the name at the top of member pages (at most 40 px high)."),
+    )
+    support_phone = models.CharField(
+        _("phone"),
+        max_length=40,
+        blank=True,
+        help_text=_("The number members call; shown at the foot of member pages."),
+    )
+    contact_email = models.EmailField(
+        _("email"), blank=True, help_text=_("Where members can write; shown with the phone.")
+    )
+    address = models.CharField(
+        _("address"),
+        max_length=200,
+        blank=True,
+        help_text=_("The main shop's address (each store keeps its own for bookings)."),
+    )
+    opening_hours = models.CharField(
+        _("opening hours"),
+        max_length=200,
+        blank=True,
+        help_text=_("As members should read it, e.g. Mon-Sat 8:00-20:00, Sun 9:00-18:00."),
+    )
+    primary_colour = models.CharField(
+        _("main colour"),
+        max_length=7,
+        default=DEFAULT_PRIMARY_COLOUR,
+        validators=[colour_validator],
+        help_text=_(
+            "The top bar, buttons and links of member pages, as #rrggbb. Pick a dark "
+            "colour: the text on it is white."
+        ),
+    )
+    accent_colour = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        default=DEFAULT_ACCENT_COLOUR,
+        validators=[colour_validator],
+        help_text=_("Highlights on member pages (e.g. confirmed bookings), as #rrggbb."),
+    )
+
+    panels = [
+        MultiFieldPanel([FieldPanel("brand_name"), FieldPanel("logo")], heading=_("Name and logo")),
+        MultiFieldPanel(
+            [
+                FieldPanel("support_phone"),
+                FieldPanel("contact_email"),
+                FieldPanel("address"),
+                FieldPanel("opening_hours"),
+            ],
+            heading=_("Contact"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("primary_colour"), FieldPanel("accent_colour")],
+            heading=_("Colours of the member pages"),
+        ),
+    ]
 
     class Meta:
         verbose_name = _("shop settings")
+
+    # Written into the page's <style>: the validators keep anything else out of the table,
+    # and a value that got in some other way (a script) falls back to the default.
+    @property
+    def primary_css(self) -> str:
+        return (
+            self.primary_colour
+            if _COLOUR.match(self.primary_colour or "")
+            else (DEFAULT_PRIMARY_COLOUR)
+        )
+
+    @property
+    def accent_css(self) -> str:
+        return (
+            self.accent_colour
+            if _COLOUR.match(self.accent_colour or "")
+            else (DEFAULT_ACCENT_COLOUR)
+        )
+
+    @property
+    def logo_src(self) -> str:
+        """The logo's rendition URL, worked out when the settings are cached (see
+        `_sites_with_settings`), so pages showing it spend no query."""
+        if self.logo_id is None:
+            return ""
+        if "_logo_src" not in self.__dict__:
+            try:
+                self._logo_src = self.logo.get_rendition("height-80").url
+            except OSError:  # Wagtail's SourceImageIOError among them
+                self._logo_src = ""  # the file is missing: the name alone
+        return self._logo_src
 
     @classmethod
     def for_request(cls, request):
@@ -80,7 +186,11 @@ def _sites_with_settings() -> list[Site]:
     if sites is None:
         # Not the root pages: a page costs a quarter of a millisecond to unpickle, and only
         # Wagtail's page views (which read it once) need it.
-        sites = list(Site.objects.select_related("shopsettings").order_by("pk"))
+        sites = list(Site.objects.select_related("shopsettings__logo").order_by("pk"))
+        for site in sites:
+            shop = getattr(site, "shopsettings", None)
+            if shop is not None:
+                shop.logo_src  # noqa: B018 -- the rendition's URL, cached with the settings
         cache.set(SITES_CACHE_KEY, sites, SITES_CACHE_SECONDS)
     return sites
 
@@ -112,7 +222,7 @@ def _site_for_request_with_settings(request) -> Site | None:
     return None
 
 
-for _model in (Site, ShopSettings):
+for _model in (Site, ShopSettings, get_image_model_string()):  # a logo replaced too
     post_save.connect(sites_forget, sender=_model, dispatch_uid=f"sites_forget_save_{_model}")
     post_delete.connect(sites_forget, sender=_model, dispatch_uid=f"sites_forget_delete_{_model}")
 
