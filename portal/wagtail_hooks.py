@@ -8,6 +8,7 @@ from wagtail.snippets.models import register_snippet
 
 from membership.models import Tier
 from membership.wagtail_hooks import MembershipGroup, TierViewSet
+from portal.owner.getting_started import GettingStartedPanel
 from portal.owner.rules import RewardRuleViewSet
 from portal.owner.segments import SegmentReportMenuItem, SegmentReportView
 from portal.owner.what_if import ApplyNowMenuItem, PreviewEffectMenuItem, TierWhatIfViewSet
@@ -57,3 +58,8 @@ def register_tier_preview_menu_item(model):
 @hooks.register("register_snippet_action_menu_item")
 def register_tier_apply_now_menu_item(model):
     return ApplyNowMenuItem() if model is Tier else None
+
+
+@hooks.register("construct_homepage_panels")
+def add_getting_started_panel(request, panels):
+    panels.insert(0, GettingStartedPanel())
