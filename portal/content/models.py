@@ -135,6 +135,15 @@ class ShopSettings(BaseSiteSetting):
         )
 
     @property
+    def custom_colours(self) -> bool:
+        """Whether the page needs a <style> for the colours (the stylesheet has the defaults;
+        a page without one keeps its CSP free of a nonce)."""
+        return (self.primary_css, self.accent_css) != (
+            DEFAULT_PRIMARY_COLOUR,
+            DEFAULT_ACCENT_COLOUR,
+        )
+
+    @property
     def logo_src(self) -> str:
         """The logo's rendition URL, worked out when the settings are cached (see
         `_sites_with_settings`), so pages showing it spend no query."""
