@@ -1,7 +1,7 @@
 """The tier edit screen with a what-if: the owner tries new criteria before saving them.
 
 "Preview the effect" validates the form like a save, then shows the next review's outcome
-with the unsaved values next to the outcome as stored, and saves nothing. "Save and
+with the unsaved values (a dry run) next to the members' tiers now, and saves nothing. "Save and
 re-tier now" saves, then runs the review at once (today is its period: the review is
 idempotent per period, so a second click, or a day whose review already ran, changes
 nobody and says when the change applies instead).
