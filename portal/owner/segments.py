@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -66,15 +66,7 @@ class SegmentReportView(ReportView):
     permission_required = "view"
     export_filename = "segments"
     columns = [
-        # The member's whole archive (the counter's page: the owner holds counter access).
-        TitleColumn(
-            "number",
-            label=_("Member"),
-            accessor="member.number",
-            get_url=lambda segment: reverse(
-                "counter:member-archive", kwargs={"number": segment.member.number}
-            ),
-        ),
+        Column("number", label=_("Member"), accessor="member.number"),
         Column("name", label=_("Name"), accessor="member.name"),
         Column("stage", label=_("Lifecycle stage"), accessor="get_lifecycle_stage_display"),
         Column("group", label=_("Value group"), accessor="get_value_group_display"),

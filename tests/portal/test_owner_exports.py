@@ -186,10 +186,3 @@ def test_bad_segment_filters_are_a_400_and_nothing_is_queued(owner_client, segme
 def test_exports_are_in_the_reports_menu(owner_client):
     html = owner_client.get(reverse("wagtailadmin_home")).content.decode()
     assert reverse("owner_exports") in html
-
-
-def test_the_segment_report_links_each_member_to_their_archive(owner_client, segments):
-    html = owner_client.get(reverse("owner_segments")).content.decode()
-    archive = reverse("counter:member-archive", kwargs={"number": "G0002"})
-    assert f'href="{archive}"' in html
-    assert owner_client.get(archive).status_code == 200
