@@ -107,7 +107,7 @@ class SegmentExportView(_OwnerView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         data = kwargs.get("data", self.request.GET)
-        filterset = SegmentFilterSet(data=data or None, request=self.request)
+        filterset = SegmentFilterSet(data=data, request=self.request)
         values = self._filters(data)
         error = kwargs.get("error")
         count = None

@@ -173,6 +173,18 @@ def test_a_filtered_segment_is_exported_in_the_background(
     assert [row[0] for row in _rows(download)[1:]] == ["G0000", "G0003"]
 
 
+def test_without_filters_the_whole_list_is_exported(
+    owner_client, segments, django_capture_on_commit_callbacks
+):
+    page = owner_client.get(reverse("owner_export_segment")).content.decode()
+    assert 'data-testid="segment-count">These filters select 4 members.' in page
+    assert 'data-testid="export-error"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(reverse("owner_export_segment"), {})
+    job = ExportJob.objects.get()
+    assert job.rows == 4
+
+
 @pytest.mark.parametrize(
     "data",
     [{"lifecycle_stage": "vip"}, {"tag": "99999"}, {"recency_score": "9"}, {"tag": "\x00"}],
