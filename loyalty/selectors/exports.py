@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -181,7 +181,7 @@ class SegmentFilters:
 
 
 def segment_members_matching(filters: SegmentFilters) -> QuerySet[MemberSegment]:
-    """The segments of the members the report's filters select, by member number."""
+    """The segments of the members the report's filters select (order them)."""
     segments = MemberSegment.objects.all()
     if filters.lifecycle_stage:
         segments = segments.filter(lifecycle_stage=filters.lifecycle_stage)
@@ -194,7 +194,7 @@ def segment_members_matching(filters: SegmentFilters) -> QuerySet[MemberSegment]
         # EXISTS, not a join: one row per member without DISTINCT.
         tagged = MemberTag.objects.filter(member=OuterRef("member_id"), tag_id=filters.tag_id)
         segments = segments.filter(Exists(tagged))
-    return segments.order_by("member__number")
+    return segments
 
 
 SEGMENT_HEADINGS = [
@@ -219,23 +219,34 @@ def _local(moment: datetime | None):
     return timezone.localtime(moment).replace(tzinfo=None) if moment else ""
 
 
+class _Grouped:
+    """The tag names of members in increasing id order, from one stream ordered by member."""
+
+    def __init__(self, member_tags: Iterable[MemberTag]):
+        self._rows = iter(member_tags)
+        self._next = next(self._rows, None)
+
+    def get(self, member_id: int) -> list[str]:
+        names = []
+        while self._next is not None and self._next.member_id <= member_id:
+            if self._next.member_id == member_id:
+                names.append(str(self._next.tag.display_name))
+            self._next = next(self._rows, None)
+        return names
+
+
 def segment_rows(filters: SegmentFilters) -> Iterator[list]:
-    """One list of cells per selected member (see SEGMENT_HEADINGS): one query per CHUNK
-    members for the rows and one for their tags."""
-    segments = (
-        segment_members_matching(filters)
-        .select_related("member", "member__user")
-        .prefetch_related(
-            Prefetch(
-                "member__member_tags",
-                queryset=MemberTag.objects.select_related("tag")
-                .filter(tag__is_active=True)
-                .order_by("tag__code", "id"),
-                to_attr="active_tags",
-            )
-        )
+    """One list of cells per selected member (see SEGMENT_HEADINGS), by member id: two
+    streamed queries (the members with their segment and login, and their active tags)."""
+    segments = segment_members_matching(filters)
+    tags = _Grouped(
+        MemberTag.objects.select_related("tag")
+        .filter(tag__is_active=True, member_id__in=segments.values("member_id"))
+        .order_by("member_id", "tag__code", "id")
+        .iterator(chunk_size=CHUNK)
     )
-    for segment in segments.iterator(chunk_size=CHUNK):
+    rows = segments.select_related("member", "member__user").order_by("member_id")
+    for segment in rows.iterator(chunk_size=CHUNK):
         member = segment.member
         yield [
             member.number,
@@ -250,6 +261,6 @@ def segment_rows(filters: SegmentFilters) -> Iterator[list]:
             segment.orders_in_window,
             segment.spend_in_window,
             _local(segment.last_order_at),
-            ", ".join(str(tag.tag.display_name) for tag in member.active_tags),
+            ", ".join(tags.get(member.pk)),
             _local(segment.computed_at),
         ]
