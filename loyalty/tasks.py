@@ -12,6 +12,11 @@ from django.tasks import task
 from loyalty.flows.points_expiry import points_warn_expiring
 from loyalty.flows.reward_rules import rules_process_events, rules_run_scheduled
 from loyalty.models import RuleTrigger
+from loyalty.services.exports import (
+    export_generate,
+    export_monthly_scheduled,
+    export_purge_expired,
+)
 from loyalty.services.points import points_expire_due
 from loyalty.services.segments import segments_recompute_all
 from loyalty.services.tier_review import current_period_start, tier_review_run
@@ -76,3 +81,25 @@ def run_segments() -> dict:
         "tags_removed": result.tags_removed,
         "duration_ms": result.duration_ms,
     }
+
+
+@task
+def run_export(job_id: int) -> dict:
+    """Write one export's CSV and Excel files (queued by the owner's Exports page)."""
+    job = export_generate(job_id=job_id)
+    return {"job": job.pk, "status": job.status, "rows": job.rows}
+
+
+@cron("0 1 1 * *")  # 01:00 on the 1st, after the monthly tier review: last month's export
+@task
+def run_monthly_export() -> dict:
+    """Last month's consumption per member, kept for the owner on the Exports page."""
+    job = export_generate(job_id=export_monthly_scheduled().pk)
+    return {"job": job.pk, "month": job.parameters.get("month"), "rows": job.rows}
+
+
+@cron("50 3 * * *")  # every night at 03:50
+@task
+def run_export_purge() -> dict:
+    """Delete export files older than the retention period."""
+    return {"purged": export_purge_expired()}

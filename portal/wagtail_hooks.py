@@ -8,6 +8,13 @@ from wagtail.snippets.models import register_snippet
 
 from membership.models import Tier
 from membership.wagtail_hooks import MembershipGroup, TierViewSet
+from portal import converters  # noqa: F401 (registers the path converters)
+from portal.owner.exports import (
+    ExportListView,
+    ExportsMenuItem,
+    SegmentExportView,
+    export_download,
+)
 from portal.owner.getting_started import GettingStartedPanel
 from portal.owner.rules import RewardRuleViewSet
 from portal.owner.segments import SegmentReportMenuItem, SegmentReportView
@@ -30,6 +37,23 @@ def register_segment_report_urls():
 def register_segment_report_menu_item():
     return SegmentReportMenuItem(
         _("Segments"), reverse("owner_segments"), name="segments", icon_name="group", order=100
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_export_urls():
+    return [
+        path("exports/", ExportListView.as_view(), name="owner_exports"),
+        path("exports/segment/", SegmentExportView.as_view(), name="owner_export_segment"),
+        path("exports/<id:pk>/csv/", export_download, {"fmt": "csv"}, name="owner_export_csv"),
+        path("exports/<id:pk>/xlsx/", export_download, {"fmt": "xlsx"}, name="owner_export_xlsx"),
+    ]
+
+
+@hooks.register("register_reports_menu_item")
+def register_exports_menu_item():
+    return ExportsMenuItem(
+        _("Exports"), reverse("owner_exports"), name="exports", icon_name="download", order=110
     )
 
 

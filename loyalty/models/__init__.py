@@ -1,4 +1,5 @@
 from .coupons import CouponEvent, CouponTemplate, CouponValueType, MemberCoupon
+from .exports import ExportJob
 from .ledger import (
     EntryKind,
     PointsAccount,
@@ -36,6 +37,7 @@ from .settings import ExpiryPolicy, LoyaltySettings
 from .topups import OnlineTopUp, StripeEvent, TopUpBonusRule
 
 __all__ = [
+    "ExportJob",
     "DynamicTagRule",
     "LifecycleStage",
     "MemberSegment",

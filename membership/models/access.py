@@ -9,7 +9,7 @@ class AccessLogImmutableError(Exception):
 
 
 class MemberAccessLog(models.Model):
-    """Which staff login opened which member's panel, how, where and when.
+    """Which staff login opened which member's panel or archive, how, where and when.
 
     The record the privacy promise needs ("who looked at me?"). Append-only: written only by
     ``membership.services.access.member_access_record``, once per staff login and member in
@@ -22,6 +22,7 @@ class MemberAccessLog(models.Model):
         NUMBER = "number", _("Member number typed")
         PHONE = "phone", _("Phone number typed")
         PANEL = "panel", _("Opened by address")
+        ARCHIVE = "archive", _("Customer archive opened")
 
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -90,3 +90,24 @@ def member_access_record(*, staff: User, member: Member, how: str) -> MemberAcce
     return MemberAccessLog.objects.create(
         staff=staff, member=member, how=how, store_id=getattr(staff, "store_id", None)
     )
+
+
+def _archive_key(staff: User, member: Member) -> str:
+    window = int(ratelimit.now() // OPEN_WINDOW_SECONDS)
+    return f"archive-open:{staff.pk}:{member.pk}:{window}"
+
+
+def member_archive_open_record(*, staff: User, member: Member) -> MemberAccessLog | None:
+    """Log that ``staff`` opened ``member``'s archive: once per staff login, member and
+    lookup window, so moving between its sections and pages adds no row. None when this
+    opening was already logged."""
+    # Paging through the archive right after opening it is not a new lookup either.
+    cache.set(_open_key(staff, member.number), True, timeout=OPEN_WINDOW_SECONDS + 60)
+    if not cache.add(_archive_key(staff, member), True, timeout=OPEN_WINDOW_SECONDS + 60):
+        return None
+    return MemberAccessLog.objects.create(
+        staff=staff,
+        member=member,
+        how=MemberAccessLog.How.ARCHIVE,
+        store_id=getattr(staff, "store_id", None),
+    )

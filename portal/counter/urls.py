@@ -2,7 +2,7 @@ from django.urls import path
 
 from portal import converters  # noqa: F401 (registers the path converters)
 
-from . import board, checkout, coupons, garments, packages, panel, scan, tags, tier_floor
+from . import archive, board, checkout, coupons, garments, packages, panel, scan, tags, tier_floor
 
 app_name = "counter"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     # The member panel and staff notes.
     path("members/<member_number:number>/", panel.panel, name="member"),
     path("members/<member_number:number>/notes/", panel.notes, name="member-notes"),
+    path("members/<member_number:number>/archive/", archive.member_archive, name="member-archive"),
     path("members/<member_number:number>/tags/", tags.member_tags, name="member_tags"),
     path(
         "members/<member_number:number>/tier-floor/",

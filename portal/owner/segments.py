@@ -3,12 +3,14 @@ group, RFM score or tag, paginated, with Wagtail's CSV and Excel export of the w
 list."""
 
 import django_filters
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from loyalty.models import LifecycleStage, MemberSegment, ValueGroup
@@ -118,6 +120,25 @@ class SegmentReportView(ReportView):
                 both, lambda value: str(_("Yes") if value else _("No"))
             ),
         }
+
+    def get_header_buttons(self):
+        buttons = super().get_header_buttons()
+        if self.request.user.has_perm("loyalty.add_exportjob"):
+            # A page of its own (with these filters, editable there) queues the file.
+            query = self.request.GET.copy()
+            for key in ("p", "export", "page"):
+                query.pop(key, None)
+            url = reverse("owner_export_segment")
+            buttons.insert(
+                0,
+                HeaderButton(
+                    _("Export in the background"),
+                    url=f"{url}?{query.urlencode()}" if query else url,
+                    icon_name="download",
+                    attrs={"data-testid": "segment-export-link"},
+                ),
+            )
+        return buttons
 
     def get_queryset(self):
         return segment_members()
