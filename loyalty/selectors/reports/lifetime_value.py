@@ -53,7 +53,7 @@ def lifetime_value_by_tier(scope: ReportScope) -> list[LifetimeValueRow]:
     rows = []
     for tier in Tier.objects.order_by("-rank"):
         values = spent.get(tier.pk, {})
-        spend = values.get("spend") or Decimal("0")
+        spend = Decimal(values.get("spend") or 0).quantize(CENT)
         in_tier = members.get(tier.pk, 0)
         buyers = values.get("buyers", 0)
         rows.append(
