@@ -68,6 +68,9 @@ def _tier_lines(rows, months, value, *, target=None) -> list[dict]:
     index = {month: i for i, month in enumerate(months)}
     series: dict[int, dict] = {}
     targets: dict[int, dict] = {}
+    # Badge colours tell the tiers apart only when no two are alike; else the chart's palette.
+    colours = {row.tier.pk: row.tier.badge_color.lower() for row in rows}
+    distinct = len(set(colours.values())) == len(colours)
     for row in rows:
         tier = row.tier
         line = series.setdefault(
@@ -76,7 +79,7 @@ def _tier_lines(rows, months, value, *, target=None) -> list[dict]:
                 "name": tier.display_name,
                 "data": [None] * len(months),
                 "kind": "line",
-                "color": tier.badge_color,
+                "color": colours[tier.pk] if distinct else None,
             },
         )
         line["data"][index[row.month]] = value(row)
@@ -87,7 +90,7 @@ def _tier_lines(rows, months, value, *, target=None) -> list[dict]:
                     "name": _("%(tier)s target") % {"tier": tier.display_name},
                     "data": [None] * len(months),
                     "kind": "line",
-                    "color": tier.badge_color,
+                    "color": colours[tier.pk] if distinct else None,
                     "dashed": True,
                 },
             )
