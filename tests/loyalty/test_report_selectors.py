@@ -160,3 +160,23 @@ def test_summary_refill_replaces_a_month(shop):
 def test_the_current_month_cannot_be_summarised(db):
     with pytest.raises(ValueError):
         report_summary_fill(month=current_month())
+
+
+def test_backfill_command_and_monthly_task_fill_missing_months(db):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from loyalty.tasks import run_report_summary
+
+    build_shop()
+    out = StringIO()
+    call_command("report_summary_backfill", "--months", "2", stdout=out)
+    assert f"{M2:%Y-%m}\n{M3:%Y-%m}\n2 month(s) summarised." in out.getvalue()
+    assert set(ReportMonthSummary.objects.values_list("month", flat=True)) == {M2, M3}
+    # The monthly job fills what the last 12 closed months still lack, not M2 and M3 again.
+    result = run_report_summary.enqueue().return_value
+    assert len(result["months"]) == 10 and M3.isoformat() not in result["months"]
+    assert M1.isoformat() in result["months"]
+    with pytest.raises(CommandError):
+        call_command("report_summary_backfill", "--months", "0")
