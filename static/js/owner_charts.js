@@ -25,6 +25,7 @@
       xAxis: { type: "category", data: spec.categories },
       yAxis: {
         type: "value",
+        minInterval: percent ? 0 : 1, // counts of members and orders are whole
         axisLabel: { formatter: percent ? "{value}%" : "{value}" },
       },
       series: spec.series.map(function (item) {

@@ -94,5 +94,14 @@ def test_owner_sees_the_repurchase_chart_and_downloads_its_csv(
     assert [f"{M2:%Y-%m}", "Potential", "1", "0", "0.0", "50.00", "Below target"] in rows
     assert len(rows) == 1 + 3 * 4
 
+    # The flow and the distribution draw too (looked at in their screenshots).
+    for slug in ("tier-flow", "tier-distribution"):
+        page.goto(
+            f"{live_server.url}/cms/reports/owner/{slug}/?from_month={M1:%Y-%m}&to_month={M3:%Y-%m}"
+        )
+        expect(page.locator("[data-owner-chart] canvas").first).to_be_visible()
+        assert page.locator("[data-owner-chart] canvas").first.evaluate(CANVAS_DRAWN)
+        save_screenshot(page, slug, full_page=True)
+
     assert page.evaluate("window.__cspViolations") == []
     context.close()

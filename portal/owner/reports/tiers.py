@@ -142,7 +142,7 @@ class TierDistributionReport(OwnerReportView):
             row.tier_name = row.tier.display_name
             row.share_text = percent_text(row.share)
             row.target_text = percent_text(row.target)
-            row.gap_text = "–" if row.gap is None else f"{row.gap:+}"
+            row.gap_text = "–" if row.gap is None else f"{row.gap:+.1f}"
             row.status = str(_("Off target")) if row.off_target else ""
         return rows
 
