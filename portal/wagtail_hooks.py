@@ -16,6 +16,8 @@ from portal.owner.exports import (
     export_download,
 )
 from portal.owner.getting_started import GettingStartedPanel
+from portal.owner.reports.base import OwnerReportMenuItem
+from portal.owner.reports.registry import OWNER_REPORTS
 from portal.owner.rules import RewardRuleViewSet
 from portal.owner.segments import SegmentReportMenuItem, SegmentReportView
 from portal.owner.what_if import ApplyNowMenuItem, PreviewEffectMenuItem, TierWhatIfViewSet
@@ -54,6 +56,35 @@ def register_export_urls():
 def register_exports_menu_item():
     return ExportsMenuItem(
         _("Exports"), reverse("owner_exports"), name="exports", icon_name="download", order=110
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_owner_report_urls():
+    urls = []
+    for report in OWNER_REPORTS:
+        base = f"reports/owner/{report.slug}/"
+        urls.append(path(base, report.as_view(), name=report.url_name()))
+        urls.append(
+            path(
+                f"{base}results/",
+                report.as_view(results_only=True),
+                name=report.url_name(results=True),
+            )
+        )
+    return urls
+
+
+for _report in OWNER_REPORTS:
+    hooks.register(
+        "register_reports_menu_item",
+        lambda report=_report: OwnerReportMenuItem(
+            report.page_title,
+            reverse(report.url_name()),
+            name=f"owner-{report.slug}",
+            icon_name=report.menu_icon,
+            order=report.menu_order,
+        ),
     )
 
 

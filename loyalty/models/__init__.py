@@ -13,6 +13,7 @@ from .ledger import (
 from .package_sales import PackageSale
 from .packages import Entitlement, EntitlementEntry, MemberPackage, Package, PackageItem
 from .points_catalogue import PointsReward
+from .reports import ReportMonthSummary
 from .reviews import MemberTierState, TierChange, TierReviewRun
 from .rules import (
     EffectKind,
@@ -38,6 +39,7 @@ from .topups import OnlineTopUp, StripeEvent, TopUpBonusRule
 
 __all__ = [
     "ExportJob",
+    "ReportMonthSummary",
     "DynamicTagRule",
     "LifecycleStage",
     "MemberSegment",
