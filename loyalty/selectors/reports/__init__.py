@@ -1,0 +1,1 @@
+"""Read-only numbers behind the owner's reports, one small module per theme."""
