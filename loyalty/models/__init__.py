@@ -12,6 +12,7 @@ from .ledger import (
 from .package_sales import PackageSale
 from .packages import Entitlement, EntitlementEntry, MemberPackage, Package, PackageItem
 from .points_catalogue import PointsReward
+from .reports import ReportMonthSummary
 from .reviews import MemberTierState, TierChange, TierReviewRun
 from .rules import (
     EffectKind,
@@ -36,6 +37,7 @@ from .settings import ExpiryPolicy, LoyaltySettings
 from .topups import OnlineTopUp, StripeEvent, TopUpBonusRule
 
 __all__ = [
+    "ReportMonthSummary",
     "DynamicTagRule",
     "LifecycleStage",
     "MemberSegment",

@@ -1,0 +1,1 @@
+"""The owner's reports in /cms/ (Reports menu): see base.OwnerReportView and registry."""
