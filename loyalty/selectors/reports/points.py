@@ -40,7 +40,7 @@ class PointsMonth:
     outstanding: int = 0  # held at the month's end
 
 
-@dataclass(frozen=True)
+@dataclass
 class PointsDue:
     month: date
     points: int
