@@ -13,6 +13,7 @@ from loyalty.flows.points_expiry import points_warn_expiring
 from loyalty.flows.reward_rules import rules_process_events, rules_run_scheduled
 from loyalty.models import RuleTrigger
 from loyalty.services.points import points_expire_due
+from loyalty.services.report_summary import report_summary_fill_missing
 from loyalty.services.segments import segments_recompute_all
 from loyalty.services.tier_review import current_period_start, tier_review_run
 from loyalty.services.tier_warnings import tier_warnings_send
@@ -28,6 +29,14 @@ def run_tier_review() -> dict:
         "already_done": result.already_done,
         **result.counts,
     }
+
+
+@cron("45 0 1 * *")  # 00:45 on the 1st, after the review has moved members for the new month
+@task
+def run_report_summary() -> dict:
+    """The owner reports' counts of the month just ended (and any recent month missing)."""
+    filled = report_summary_fill_missing(months=12)
+    return {"months": [month.isoformat() for month in filled]}
 
 
 @cron("15 3 * * *")  # every night at 03:15

@@ -74,7 +74,9 @@ class TierViewSet(SnippetViewSet):
             [
                 FieldRowPanel([FieldPanel("name_zh"), FieldPanel("name_en")]),
                 FieldRowPanel([FieldPanel("code"), FieldPanel("rank"), FieldPanel("badge_color")]),
-                FieldPanel("target_share_percent"),
+                FieldRowPanel(
+                    [FieldPanel("target_share_percent"), FieldPanel("repurchase_target_percent")]
+                ),
             ],
             heading=_("Tier"),
         ),

@@ -67,6 +67,18 @@ class Tier(BilingualNameMixin, ClusterableModel):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
+    repurchase_target_percent = models.DecimalField(
+        _("repurchase target (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "Of the tier's members who bought in a month, the share who should buy again the "
+            "next month (e.g. 90). The repurchase report flags a shortfall. Empty: no target."
+        ),
+    )
     # Criteria (rolling window)
     window_months = models.PositiveSmallIntegerField(
         _("window (months)"),
@@ -186,6 +198,11 @@ class Tier(BilingualNameMixin, ClusterableModel):
             models.CheckConstraint(
                 condition=Q(target_share_percent__gte=0, target_share_percent__lte=100),
                 name="tier_target_share_is_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(repurchase_target_percent__gte=0, repurchase_target_percent__lte=100)
+                | Q(repurchase_target_percent__isnull=True),
+                name="tier_repurchase_target_is_percent",
             ),
             models.CheckConstraint(
                 condition=Q(

@@ -1,7 +1,7 @@
 // Draws the owner's report charts with Apache ECharts from a declarative spec.
 // A report page holds <div data-owner-chart="ID"> and a json_script block with that ID:
 // {kind: "bar"|"line", percent: bool, categories: [...],
-//  series: [{name, data: [...], kind?, stack?, dashed?}]}.
+//  series: [{name, data: [...], kind?, stack?, dashed?, color?}]}.
 // Wagtail swaps the results fragment when a filter changes, so new charts are drawn as they
 // appear and charts that leave the page are disposed of. No inline script (CSP).
 (function () {
@@ -33,8 +33,12 @@
         if (item.stack) {
           series.stack = item.stack;
         }
+        if (item.color) {
+          series.itemStyle = { color: item.color };
+          series.lineStyle = { color: item.color };
+        }
         if (item.dashed) {
-          series.lineStyle = { type: "dashed" };
+          series.lineStyle = { type: "dashed", color: item.color };
           series.symbol = "none";
         }
         return series;

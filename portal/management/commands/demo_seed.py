@@ -149,6 +149,7 @@ TIERS = [
         "name_en": "Seed",
         "badge_color": "#8a5a00",
         "target_share_percent": Decimal("5"),
+        "repurchase_target_percent": Decimal("90"),
         "min_spend": Decimal("10000"),
         "min_orders": 30,
         "min_orders_per_recent_month": 2,
@@ -173,6 +174,7 @@ TIERS = [
         "name_en": "Core",
         "badge_color": "#0f5c4d",
         "target_share_percent": Decimal("20"),
+        "repurchase_target_percent": Decimal("70"),
         "min_spend": Decimal("3000"),
         "hold_months": 3,  # kept at least 3 months from entry
         "stored_value_discount_percent": Decimal("10"),
@@ -193,6 +195,7 @@ TIERS = [
         "name_en": "Potential",
         "badge_color": "#2f6fb0",
         "target_share_percent": Decimal("35"),
+        "repurchase_target_percent": Decimal("50"),
         "min_spend": Decimal("1000"),
         "benefits": [
             ("满额阶梯券", "Step coupons"),

@@ -36,7 +36,7 @@ def chart_spec(*, categories, series, percent=False, kind="bar") -> dict:
     """The declarative chart handed to owner_charts.js.
 
     ``series`` items: {"name", "data", optional "kind" ("bar"/"line"), "stack" (series with
-    the same stack pile up), "dashed" (a target line)}. ``percent`` labels the value axis in %.
+    the same stack pile up), "dashed" (a target line), "color" (#rrggbb)}. ``percent`` labels the value axis in %.
     """
     return {
         "kind": kind,
@@ -55,6 +55,11 @@ def _number(value):
 
 def month_label(month: datetime.date) -> str:
     return month.strftime("%Y-%m")
+
+
+def percent_text(value) -> str:
+    """A percentage for the table ("12.5%"), "–" where there is nothing to divide by."""
+    return "–" if value is None else f"{value}%"
 
 
 class OwnerReportView(ReportView):
