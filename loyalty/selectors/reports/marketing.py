@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils import timezone
 
 from loyalty.models import CouponEvent, MemberCoupon, RewardRule, RuleFiring
@@ -47,7 +47,8 @@ class CouponMonth:
 
 def _kept_uses(store_id: int | None):
     """Coupon uses not given back (their order was not refunded or voided)."""
-    uses = CouponEvent.objects.filter(kind=CouponEvent.Kind.REDEEM, reversals__isnull=True)
+    given_back = CouponEvent.objects.filter(reverses=OuterRef("pk"))
+    uses = CouponEvent.objects.filter(kind=CouponEvent.Kind.REDEEM).filter(~Exists(given_back))
     if store_id is not None:
         numbers = Order.objects.filter(store_id=store_id).values("number")
         uses = uses.filter(source_type=ORDER_SOURCE, source_id__in=numbers)
@@ -143,7 +144,11 @@ def rule_effects(*, scope) -> list[RuleEffect]:
             row.coupons_issued = n
     uses = (
         _kept_uses(store_id)
-        .filter(coupon__in=coupons)
+        .filter(
+            coupon__source_type=RULE_SOURCE,
+            coupon__issued_at__gte=start,
+            coupon__issued_at__lt=end,
+        )
         .values_list("coupon__source_id")
         .annotate(
             used=Count("coupon", distinct=True),
