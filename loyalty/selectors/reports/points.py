@@ -2,8 +2,10 @@
 month's points earned, redeemed, expired and reversed, and the points due to expire in the
 months ahead.
 
-A fixed number of queries whatever the number of members or entries, every sum in the
-database: the balance before the first month, one sum per month and entry kind, and for
+A fixed number of queries whatever the number of members, every sum in the database: what the
+accounts hold now and one sum per month and entry kind from the first month on (the balance
+before it is what is held now less every movement since: each balance is the sum of its
+entries, so the history before the first month is never read), and for
 what is due to expire, the open lots' points and what was already taken from them, each
 grouped by the month the lot expires. Points belong to the member, not a store: the
 liability is business-wide and takes no store filter.
@@ -15,7 +17,7 @@ from datetime import date, datetime
 from django.db.models import Sum
 from django.utils import timezone
 
-from loyalty.models import EntryKind, PointsAllocation, PointsEntry
+from loyalty.models import EntryKind, PointsAccount, PointsAllocation, PointsEntry
 
 from .month_sums import (
     month_moment,
@@ -48,22 +50,23 @@ class PointsDue:
 
 def points_by_month(*, scope) -> list[PointsMonth]:
     """One row per month of the scope, oldest first (its store is not used: see above)."""
-    start, end = shop_bounds(scope)
-    opening = PointsEntry.objects.filter(created_at__lt=start).aggregate(total=Sum("amount"))[
-        "total"
-    ]
+    start, _end = shop_bounds(scope)
+    held = PointsAccount.objects.aggregate(total=Sum("balance"))["total"] or 0
     rows = {month: PointsMonth(month=month) for month in shop_months(scope)}
     sums = (
-        PointsEntry.objects.filter(created_at__gte=start, created_at__lt=end)
+        PointsEntry.objects.filter(created_at__gte=start)
         .annotate(month=truncated_month("created_at"))
         .values_list("month", "kind")
         .annotate(total=Sum("amount"))
         .order_by()
     )
     moved: dict[date, int] = {}
+    since = 0  # every movement from the first month on, later months included
     for moment, kind, total in sums:
         month = month_of(moment)
-        row = rows[month]
+        since += total
+        if (row := rows.get(month)) is None:
+            continue
         if kind in EARNED_KINDS:
             row.earned += total
         elif kind == EntryKind.REDEEM:
@@ -75,7 +78,7 @@ def points_by_month(*, scope) -> list[PointsMonth]:
         else:
             row.other += total
         moved[month] = moved.get(month, 0) + total
-    balance = opening or 0
+    balance = held - since
     for month, row in rows.items():
         balance += moved.get(month, 0)
         row.outstanding = balance

@@ -1,10 +1,11 @@
 """Stored-value liability by month: what members hold (principal they paid in, bonus the
 shop gave) at each month's end, and that month's movements.
 
-Two queries whatever the number of members or entries: the balance before the first month
-(one sum), then one sum per month and entry kind, both in the database. The ledger is
-append-only and every balance is the sum of its entries, so the balance at a month's end is
-the opening balance plus each month's movements up to it.
+Two queries whatever the number of members, both summed in the database: what the accounts
+hold now, and one sum per month and entry kind from the first month on. The ledger is
+append-only and every account's balance is the sum of its entries, so the balance before the
+first month is what is held now less every movement since; each month's end adds its own
+movements. Only the entries from the first month on are read, not the whole history.
 
 Members belong to the business, not a store: the liability is business-wide and these sums
 take no store filter.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from loyalty.models import EntryKind, WalletEntry
+from loyalty.models import EntryKind, WalletAccount, WalletEntry
 
 from .month_sums import cents_sum, from_cents, month_of, shop_bounds, shop_months, truncated_month
 
@@ -60,14 +61,15 @@ def _add(row: StoredValueMonth, kind: str, principal: Decimal, bonus: Decimal) -
 
 def stored_value_by_month(*, scope) -> list[StoredValueMonth]:
     """One row per month of the scope, oldest first (its store is not used: see above)."""
-    start, end = shop_bounds(scope)
-    opening = WalletEntry.objects.filter(created_at__lt=start).aggregate(
-        principal=cents_sum("principal_amount"), bonus=cents_sum("bonus_amount")
+    start, _end = shop_bounds(scope)
+    held = WalletAccount.objects.aggregate(
+        principal=cents_sum("principal"), bonus=cents_sum("bonus")
     )
     rows = {month: StoredValueMonth(month=month) for month in shop_months(scope)}
     moved = {}  # month -> (principal, bonus) net movement
+    since = [ZERO, ZERO]  # every movement from the first month on, later months included
     sums = (
-        WalletEntry.objects.filter(created_at__gte=start, created_at__lt=end)
+        WalletEntry.objects.filter(created_at__gte=start)
         .annotate(month=truncated_month("created_at"))
         .values_list("month", "kind")
         .annotate(principal=cents_sum("principal_amount"), bonus=cents_sum("bonus_amount"))
@@ -76,10 +78,14 @@ def stored_value_by_month(*, scope) -> list[StoredValueMonth]:
     for moment, kind, principal, bonus in sums:
         month = month_of(moment)
         principal, bonus = from_cents(principal), from_cents(bonus)
+        since[0], since[1] = since[0] + principal, since[1] + bonus
+        if month not in rows:
+            continue
         _add(rows[month], kind, principal, bonus)
         before = moved.get(month, (ZERO, ZERO))
         moved[month] = (before[0] + principal, before[1] + bonus)
-    principal, bonus = from_cents(opening["principal"]), from_cents(opening["bonus"])
+    principal = from_cents(held["principal"]) - since[0]
+    bonus = from_cents(held["bonus"]) - since[1]
     for month, row in rows.items():
         change = moved.get(month, (ZERO, ZERO))
         principal, bonus = principal + change[0], bonus + change[1]
