@@ -38,7 +38,7 @@
           series.lineStyle = { color: item.color };
         }
         if (item.dashed) {
-          series.lineStyle = { type: "dashed", color: item.color };
+          series.lineStyle = Object.assign({}, series.lineStyle, { type: "dashed" });
           series.symbol = "none";
         }
         return series;

@@ -4,7 +4,8 @@ after every discount) in the months shown, per member."""
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Sum
+from django.db import connection
+from django.db.models import Count
 
 from membership.models import Member, Order, Tier
 
@@ -28,22 +29,35 @@ def _per(total: Decimal, count: int) -> Decimal | None:
     return (total / count).quantize(CENT, rounding=ROUND_HALF_UP) if count else None
 
 
-def lifetime_value_by_tier(scope: ReportScope) -> list[LifetimeValueRow]:
-    """Three queries: tiers, members per tier, and one aggregate over the months' orders."""
-    orders = Order.objects.filter(
-        status=Order.Status.COMPLETED,
-        created_at__gte=scope.start,
-        created_at__lt=scope.end,
-        member__tier__isnull=False,
+def _spend_by_tier(scope: ReportScope) -> dict[int, tuple[Decimal, int, int]]:
+    """(spend, orders, buyers) per current tier. Summed per member first, then per tier: one
+    pass over the months' orders without the sort a COUNT(DISTINCT member) needs (at two
+    million orders that sort is most of the time)."""
+    orders, members = Order._meta.db_table, Member._meta.db_table
+    store = " AND o.store_id = %s" if scope.store_id else ""
+    sql = (
+        "SELECT m.tier_id, SUM(p.spend), SUM(p.orders), COUNT(*) FROM ("
+        f"SELECT o.member_id, SUM(o.total) AS spend, COUNT(*) AS orders FROM {orders} o "
+        f"WHERE o.status = %s AND o.created_at >= %s AND o.created_at < %s{store} "
+        "GROUP BY o.member_id"
+        f") p JOIN {members} m ON m.id = p.member_id WHERE m.tier_id IS NOT NULL "
+        "GROUP BY m.tier_id"
     )
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [Order.Status.COMPLETED, adapt(scope.start), adapt(scope.end)]
     if scope.store_id:
-        orders = orders.filter(store_id=scope.store_id)
-    spent = {
-        values["member__tier"]: values
-        for values in orders.values("member__tier")
-        .annotate(spend=Sum("total"), orders=Count("pk"), buyers=Count("member_id", distinct=True))
-        .order_by()
-    }
+        params.append(scope.store_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            tier_id: (Decimal(str(spend or 0)), orders_count, buyers)
+            for tier_id, spend, orders_count, buyers in cursor.fetchall()
+        }
+
+
+def lifetime_value_by_tier(scope: ReportScope) -> list[LifetimeValueRow]:
+    """Three queries: the spend per tier, members per tier and the tiers."""
+    spent = _spend_by_tier(scope)
     members = dict(
         Member.objects.filter(tier__isnull=False)
         .values_list("tier_id")
@@ -52,16 +66,15 @@ def lifetime_value_by_tier(scope: ReportScope) -> list[LifetimeValueRow]:
     )
     rows = []
     for tier in Tier.objects.order_by("-rank"):
-        values = spent.get(tier.pk, {})
-        spend = Decimal(values.get("spend") or 0).quantize(CENT)
+        spend, orders_count, buyers = spent.get(tier.pk, (Decimal(0), 0, 0))
+        spend = spend.quantize(CENT)
         in_tier = members.get(tier.pk, 0)
-        buyers = values.get("buyers", 0)
         rows.append(
             LifetimeValueRow(
                 tier=tier,
                 members=in_tier,
                 buyers=buyers,
-                orders=values.get("orders", 0),
+                orders=orders_count,
                 spend=spend,
                 per_member=_per(spend, in_tier),
                 per_buyer=_per(spend, buyers),

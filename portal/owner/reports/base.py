@@ -59,7 +59,7 @@ def month_label(month: datetime.date) -> str:
 
 def percent_text(value) -> str:
     """A percentage for the table ("12.5%"), "–" where there is nothing to divide by."""
-    return "–" if value is None else f"{value}%"
+    return "–" if value is None else f"{value:.1f}%"
 
 
 class OwnerReportView(ReportView):

@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.active_filters import BaseFilterAdapter, register_filter_adapter_class
 from wagtail.admin.filters import WagtailFilterSet
 
 from membership.models import Store
@@ -33,6 +34,17 @@ def _stores(request):
     stores = Store.objects.order_by("name")
     forced = reports_forced_store_id(request.user) if request else None
     return stores.filter(pk=forced) if forced else stores
+
+
+class MonthFilterAdapter(BaseFilterAdapter):
+    """The active-filter pill reads "From month: 2026-08", not the date of its 1st."""
+
+    def get_active_filters(self):
+        for active in super().get_active_filters():
+            yield active._replace(value=self.value.strftime(MONTH_FORMAT))
+
+
+register_filter_adapter_class(MonthFilter, MonthFilterAdapter)
 
 
 class StoreFilter(django_filters.ModelChoiceFilter):

@@ -63,11 +63,20 @@ class TierFlowReport(OwnerReportView):
         )
 
 
+# ECharts' own default colours.
+PALETTE = ["#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452", "#9a60b4"]
+
+
 def _tier_lines(rows, months, value, *, target=None) -> list[dict]:
     """One line per tier over the months in its badge colour, and its target dashed."""
     index = {month: i for i, month in enumerate(months)}
     series: dict[int, dict] = {}
     targets: dict[int, dict] = {}
+    # Badge colours tell the tiers apart only when no two are alike; else a fixed palette, so
+    # a tier's line and its target line share a colour all the same.
+    colours = {row.tier.pk: row.tier.badge_color.lower() for row in rows}
+    if len(set(colours.values())) < len(colours):
+        colours = {pk: PALETTE[i % len(PALETTE)] for i, pk in enumerate(colours)}
     for row in rows:
         tier = row.tier
         line = series.setdefault(
@@ -76,7 +85,7 @@ def _tier_lines(rows, months, value, *, target=None) -> list[dict]:
                 "name": tier.display_name,
                 "data": [None] * len(months),
                 "kind": "line",
-                "color": tier.badge_color,
+                "color": colours[tier.pk],
             },
         )
         line["data"][index[row.month]] = value(row)
@@ -87,7 +96,7 @@ def _tier_lines(rows, months, value, *, target=None) -> list[dict]:
                     "name": _("%(tier)s target") % {"tier": tier.display_name},
                     "data": [None] * len(months),
                     "kind": "line",
-                    "color": tier.badge_color,
+                    "color": colours[tier.pk],
                     "dashed": True,
                 },
             )
