@@ -1,15 +1,17 @@
 """The owner's offer report in /cms/ (Reports → Offers): for each offer, how many members saw
-it on their dashboard, how many used it (followed its call to action) and the conversion,
-paginated, with Wagtail's CSV and Excel export."""
+it on their dashboard, how many used it (followed its call to action) and the conversion, in
+the months chosen, paginated, with a chart of the page's offers and Wagtail's CSV and Excel
+export. It keeps its own addresses (``content_offer_report``)."""
 
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
-from wagtail.admin.views.reports import ReportView
-from wagtail.permission_policies import ModelPermissionPolicy
 
-from .models import OfferStat
+from loyalty.selectors.reports.month_sums import shop_bounds
+from portal.owner.reports.base import OwnerReportMenuItem, OwnerReportView, chart_spec
+
 from .selectors import offer_conversion
+
+CHART_OFFERS = 20  # the chart shows the page's first offers; the table has them all
 
 
 def conversion_percent(*, views: int, uses: int) -> str:
@@ -19,15 +21,16 @@ def conversion_percent(*, views: int, uses: int) -> str:
     return f"{uses * 100 / views:.1f}%"
 
 
-class OfferReportView(ReportView):
+class OfferReportView(OwnerReportView):
+    slug = "offers"
     page_title = _("Offers")
     header_icon = "tag"
-    index_url_name = "content_offer_report"
-    index_results_url_name = "content_offer_report_results"
     paginate_by = 50
-    permission_policy = ModelPermissionPolicy(OfferStat)
-    permission_required = "view"
-    export_filename = "offers"
+    explanation = _(
+        "Seen by: members who first saw the offer on their dashboard in the months shown (shop "
+        "time); used by: members who followed its call to action in those months; conversion "
+        "= used by ÷ seen by. Offers are the business's: the store filter does not apply."
+    )
     columns = [
         Column("title", label=_("Offer"), accessor="title"),
         Column("value", label=_("Value"), accessor="value"),
@@ -46,8 +49,28 @@ class OfferReportView(ReportView):
         "conversion": _("Conversion"),
     }
 
-    def get_queryset(self):
-        return offer_conversion()
+    @classmethod
+    def url_name(cls, *, results: bool = False) -> str:
+        return "content_offer_report" + ("_results" if results else "")
+
+    def get_rows(self, scope):
+        return offer_conversion(*shop_bounds(scope))
+
+    def get_chart(self, rows, scope):
+        return None  # drawn from the page's offers only (see get_context_data)
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        offers = list(context["object_list"])[:CHART_OFFERS]
+        if offers:
+            context["chart"] = chart_spec(
+                categories=[offer.title for offer in offers],
+                series=[
+                    {"name": _("Seen by"), "data": [offer.views for offer in offers]},
+                    {"name": _("Used by"), "data": [offer.uses for offer in offers]},
+                ],
+            )
+        return context
 
     def decorate_paginated_queryset(self, object_list):
         for offer in object_list:
@@ -60,6 +83,5 @@ class OfferReportView(ReportView):
         return super().to_row_dict(item)
 
 
-class OfferReportMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("content.view_offerstat")
+class OfferReportMenuItem(OwnerReportMenuItem):
+    """Shown to those who may see the owner's reports, like the others."""

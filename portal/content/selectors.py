@@ -181,15 +181,17 @@ def offer_for_member(*, member: Member, offer: OfferPage) -> OfferPage | None:
     return found if found is not None and _stage_matches(found) else None
 
 
-def offer_conversion() -> QuerySet[OfferPage]:
+def offer_conversion(start=None, end=None) -> QuerySet[OfferPage]:
     """Every default-language offer with how many members saw it on their dashboard
-    (``views``) and used it (``uses``), newest first (the owner's report)."""
+    (``views``) and used it (``uses``), newest first (the owner's report). With ``start``
+    and ``end``, only first views and uses in [start, end) count."""
     default_code = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    seen, used = Q(), Q(stats__used_at__isnull=False)
+    if start is not None:
+        seen &= Q(stats__first_viewed_at__gte=start, stats__first_viewed_at__lt=end)
+        used &= Q(stats__used_at__gte=start, stats__used_at__lt=end)
     return (
         OfferPage.objects.filter(locale__language_code=default_code)
-        .annotate(
-            views=Count("stats"),
-            uses=Count("stats", filter=Q(stats__used_at__isnull=False)),
-        )
+        .annotate(views=Count("stats", filter=seen), uses=Count("stats", filter=used))
         .order_by("-valid_from", "-id")
     )

@@ -42,12 +42,14 @@ from loyalty.selectors.reports.months import current_month, month_add, month_end
 from loyalty.services.report_summary import report_summary_fill, report_summary_fill_missing
 from membership.models import Member, Order, Store, User
 from membership.roles import OWNER_GROUP
+from portal.content.reports import OfferReportView
 from portal.management.bench_data import (
     PREFIX,
     bench_members_count,
     bench_members_create_sql,
     bench_reference_data,
 )
+from portal.management.bench_report_rows import bench_report_rows_bare, bench_report_rows_seed
 from portal.owner.reports.registry import OWNER_REPORTS
 
 BATCH = 5000
@@ -86,6 +88,7 @@ def _bare_aggregates(store_id: int | None) -> dict[str, tuple[str, list]]:
         [Order.Status.COMPLETED, closed_start, month_start(last), *store],
     )
     return {
+        **bench_report_rows_bare(start, end, store_id),
         "tier-distribution": (
             f"SELECT tier_id, COUNT(*) FROM {members} GROUP BY tier_id",
             [],
@@ -185,6 +188,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  ({time.perf_counter() - started:.0f} s)")
         other = _second_store(store)
         made = _tier_changes(tiers)
+        if bench_report_rows_seed(tiers=tiers):
+            self.stdout.write("  points, stored value, feedback, coupons and offer views made")
         if made:
             self.stdout.write(f"  {made:,} tier changes made")
         with connection.cursor() as cursor:
@@ -220,7 +225,7 @@ class Command(BaseCommand):
         out.write(
             f"{'report':<18} {'scope':<10} {'page':>8} {'bare':>8} {'ratio':>7} {'queries':>7}"
         )
-        for report in OWNER_REPORTS:
+        for report in [*OWNER_REPORTS, OfferReportView]:
             for store_id, label in scopes:
                 sql, params = _bare_aggregates(store_id).get(report.slug, (None, None))
                 url = reverse(report.url_name())

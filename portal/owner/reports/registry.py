@@ -3,6 +3,9 @@ the order of its ``menu_order``)."""
 
 from .base import OwnerReportView
 from .customers import LifetimeValueReport, RetentionReport
+from .marketing import CouponReport, RuleEffectReport
+from .money import PointsExpiryReport, PointsReport, StoredValueReport
+from .satisfaction import SatisfactionReport
 from .tiers import RepurchaseReport, TierDistributionReport, TierFlowReport
 
 OWNER_REPORTS: list[type[OwnerReportView]] = [
@@ -11,4 +14,10 @@ OWNER_REPORTS: list[type[OwnerReportView]] = [
     RepurchaseReport,
     RetentionReport,
     LifetimeValueReport,
+    SatisfactionReport,
+    CouponReport,
+    RuleEffectReport,
+    StoredValueReport,
+    PointsReport,
+    PointsExpiryReport,
 ]
