@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("loyalty", "0014_reward_rules"),
+        ("loyalty", "0015_export_jobs"),
         ("membership", "0020_appointments"),
     ]
 

@@ -20,7 +20,7 @@ def set_seed_targets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("membership", "0020_appointments"),
+        ("membership", "0021_access_log_archive"),
     ]
 
     operations = [
