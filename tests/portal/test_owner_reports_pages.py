@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from loyalty.models import TierChange
+from loyalty.models import RewardRule, RuleTrigger, TierChange
 from loyalty.services.report_summary import report_summary_fill_missing
 from portal.owner.reports.registry import OWNER_REPORTS
 from tests.factories import MemberFactory, OrderFactory, UserFactory
@@ -48,7 +48,10 @@ def store_manager(store):
 
 @pytest.fixture
 def shop():
-    return build_shop()
+    built = build_shop()
+    # The reward-rule report has a row (and a chart) per rule.
+    RewardRule.objects.create(name_zh="回头礼", trigger=RuleTrigger.ORDER_COMPLETED)
+    return built
 
 
 @pytest.mark.parametrize("url_name", REPORT_URLS)
