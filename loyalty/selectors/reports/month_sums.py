@@ -7,18 +7,14 @@ belongs to January, whatever the UTC date.
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import BigIntegerField, F, Sum
 from django.db.models.functions import Round, TruncMonth
 from django.utils import timezone
 
+from .months import shop_zone
+
 CENT = Decimal("0.01")
-
-
-def shop_zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
 
 
 def month_start(day: date) -> date:

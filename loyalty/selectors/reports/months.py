@@ -2,8 +2,16 @@
 
 import datetime
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
+
+
+def shop_zone() -> ZoneInfo:
+    """The shop's calendar, whatever zone the request activated (Wagtail activates each
+    admin user's own time zone)."""
+    return ZoneInfo(settings.TIME_ZONE)
 
 
 def month_first(day: datetime.date) -> datetime.date:
@@ -17,7 +25,7 @@ def month_add(month: datetime.date, months: int) -> datetime.date:
 
 def month_start(month: datetime.date) -> datetime.datetime:
     """The first instant of a month, local midnight on the 1st in the shop's time zone."""
-    return timezone.make_aware(datetime.datetime(month.year, month.month, 1))
+    return datetime.datetime(month.year, month.month, 1, tzinfo=shop_zone())
 
 
 def month_end(month: datetime.date) -> datetime.datetime:
@@ -26,7 +34,7 @@ def month_end(month: datetime.date) -> datetime.datetime:
 
 
 def current_month() -> datetime.date:
-    return month_first(timezone.localdate())
+    return month_first(timezone.localdate(timezone=shop_zone()))
 
 
 def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:

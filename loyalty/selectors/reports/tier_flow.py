@@ -5,13 +5,12 @@ from dataclasses import dataclass
 
 from django.db.models import Count, DateField, Exists, OuterRef
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.models import TierChange
 from membership.models import Order, Tier
 
-from .months import ReportScope
+from .months import ReportScope, shop_zone
 
 UP, DOWN, JOINED, SAME = "up", "down", "joined", "same"
 DIRECTION_LABELS = {UP: _("Up"), DOWN: _("Down"), JOINED: _("First tier"), SAME: _("Same rank")}
@@ -67,9 +66,7 @@ def tier_flow(scope: ReportScope) -> list[TierFlowRow]:
         changes = changes.filter(store_customers(scope))
     counts = (
         changes.annotate(
-            month=TruncMonth(
-                "occurred_at", output_field=DateField(), tzinfo=timezone.get_current_timezone()
-            )
+            month=TruncMonth("occurred_at", output_field=DateField(), tzinfo=shop_zone())
         )
         .values("month", "from_tier_id", "to_tier_id")
         .annotate(members=Count("id"))
