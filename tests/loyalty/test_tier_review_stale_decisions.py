@@ -46,8 +46,8 @@ def after_deciding(monkeypatch, change):
     """Run `change()` after the review has decided and before it writes."""
     decide = tier_review._decide_all
 
-    def decide_then_change(as_of):
-        decided = decide(as_of)
+    def decide_then_change(*args, **kwargs):
+        decided = decide(*args, **kwargs)
         change()
         return decided
 

@@ -4,6 +4,7 @@ offers and the one-line explanation, CSV export, and its old addresses."""
 
 import pytest
 from django.urls import reverse
+from wagtail.users.models import UserProfile
 
 from portal.content.services import offer_use_record, offer_views_record
 from tests.factories import MemberFactory, OwnerFactory
@@ -23,7 +24,11 @@ def test_the_months_chosen_count_views_and_uses_in_them(client, home):  # noqa: 
     offer_views_record(member=late, offer_ids=[coats.pk], now=local(2, 1, 0, 30))
     offer_views_record(member=both, offer_ids=[coats.pk], now=local(2, 20))
     offer_use_record(member=both, offer=coats, now=local(3, 2))
-    client.force_login(OwnerFactory())
+    owner = OwnerFactory()
+    profile = UserProfile.get_for_user(owner)  # the admin in English, for the words below
+    profile.preferred_language = "en"
+    profile.save()
+    client.force_login(owner)
 
     def exported(first, last):
         response = client.get(URL, {"from_month": first, "to_month": last, "export": "csv"})
