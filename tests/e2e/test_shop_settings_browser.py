@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
+from wagtail.models import Collection
 
 from portal.content.models import ShopSettings
 from tests.e2e.accounts import log_in_with_password
@@ -18,7 +19,11 @@ def test_the_checklist_and_the_shop_look(live_server, browser, new_phone_page, s
     home = shop_site()
     shop = ShopSettings.for_site(home.get_site())
     shop.brand_name = "Pure Laundry"
-    shop.logo = Image.objects.create(title="Logo", file=get_test_image_file(colour="red"))
+    # A transactional test starts from a flushed database: no root collection for the image.
+    collection = Collection.get_first_root_node() or Collection.add_root(name="Root")
+    shop.logo = Image.objects.create(
+        title="Logo", file=get_test_image_file(colour="red"), collection=collection
+    )
     shop.primary_colour = "#7a1f5c"
     shop.accent_colour = "#d4a017"
     shop.address = "12 Willow Lane"
