@@ -6,6 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
+from portal.owner.imports import (
+    ImportCancelView,
+    ImportConfirmView,
+    ImportIndexView,
+    ImportJobView,
+    ImportMenuItem,
+)
 from portal.owner.rules import RewardRuleViewSet
 from portal.owner.segments import SegmentReportMenuItem, SegmentReportView
 
@@ -26,6 +33,27 @@ def register_segment_report_urls():
 def register_segment_report_menu_item():
     return SegmentReportMenuItem(
         _("Segments"), reverse("owner_segments"), name="segments", icon_name="group", order=100
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_import_urls():
+    return [
+        path("import/", ImportIndexView.as_view(), name="owner_imports"),
+        path("import/<int:pk>/", ImportJobView.as_view(), name="owner_import_job"),
+        path("import/<int:pk>/confirm/", ImportConfirmView.as_view(), name="owner_import_confirm"),
+        path("import/<int:pk>/cancel/", ImportCancelView.as_view(), name="owner_import_cancel"),
+    ]
+
+
+@hooks.register("register_settings_menu_item")
+def register_import_menu_item():
+    return ImportMenuItem(
+        _("Import from the old till"),
+        reverse("owner_imports"),
+        name="import-old-till",
+        icon_name="upload",
+        order=900,
     )
 
 

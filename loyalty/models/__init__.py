@@ -1,4 +1,5 @@
 from .coupons import CouponEvent, CouponTemplate, CouponValueType, MemberCoupon
+from .imports import ImportJob, ImportKind, ImportStatus
 from .ledger import (
     EntryKind,
     PointsAccount,
@@ -57,6 +58,9 @@ __all__ = [
     "CouponTemplate",
     "CouponValueType",
     "Entitlement",
+    "ImportJob",
+    "ImportKind",
+    "ImportStatus",
     "EntitlementEntry",
     "EntryKind",
     "ExpiryPolicy",

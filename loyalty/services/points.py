@@ -167,6 +167,47 @@ def points_earn(
 
 
 @transaction.atomic
+def points_open_balance(
+    *,
+    member: Member,
+    points: int,
+    idempotency_key: str,
+    source_type: str = "",
+    source_id: str = "",
+    acting_user=None,
+    now: datetime | None = None,
+) -> PointsEntry:
+    """Carry points over from the shop's old till as one lot, expiring under the shop's
+    policy from the day of the import (the old till's earning dates are not known).
+
+    A retry with the same key returns the entry written the first time.
+    """
+    key = require_key(idempotency_key)
+    points = parse_points(points)
+    account = lock_points_account(member.pk)
+    if entry := existing_entry(PointsEntry, key=key, account=account, kinds=(EntryKind.OPENING,)):
+        return entry
+    rule = loyalty_settings()
+    now = now or timezone.now()
+    return _append(
+        account=account,
+        amount=points,
+        kind=EntryKind.OPENING,
+        key=key,
+        reason=_("Opening points carried over from the old till"),
+        source_type=source_type,
+        source_id=source_id,
+        acting_user=acting_user,
+        expires_at=engine.points_expiry(
+            earned_at=timezone.localtime(now),
+            policy=rule.points_expiry_policy,
+            months=rule.points_expiry_months,
+        ),
+        now=now,
+    )
+
+
+@transaction.atomic
 def points_grant(
     *,
     member: Member,

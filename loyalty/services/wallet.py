@@ -411,3 +411,38 @@ def wallet_top_up_refund(
     return WalletTopUpRefundResult(
         entry=entry, completes_refund=paid_back + wanted == top_up.principal_amount
     )
+
+
+@transaction.atomic
+def wallet_open_balance(
+    *,
+    member: Member,
+    amount: Decimal,
+    idempotency_key: str,
+    acting_user=None,
+    source_type: str = "",
+    source_id: str = "",
+    now: datetime | None = None,
+) -> WalletEntry:
+    """Carry a balance over from the shop's old till: principal only, no top-up bonus, no
+    top-up event (no reward rule reacts to money the old till already had).
+
+    A retry with the same key returns the entry written the first time.
+    """
+    key = require_key(idempotency_key)
+    amount = parse_money(amount)
+    account = lock_wallet_account(member.pk)
+    if entry := existing_entry(WalletEntry, key=key, account=account, kinds=(EntryKind.OPENING,)):
+        return entry
+    return _append(
+        account=account,
+        principal=amount,
+        bonus=ZERO,
+        kind=EntryKind.OPENING,
+        key=key,
+        reason=_("Opening balance carried over from the old till"),
+        source_type=source_type,
+        source_id=source_id,
+        acting_user=acting_user,
+        now=now,
+    )
