@@ -9,6 +9,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
@@ -59,7 +60,8 @@ class OwnerImportMixin(WagtailAdminTemplateMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm(PERMISSION):
-            raise PermissionDenied
+            # A 403, not Wagtail's redirect to the dashboard: the page is the owner's alone.
+            return permission_denied(request, PermissionDenied())
         return super().dispatch(request, *args, **kwargs)
 
     def get_breadcrumbs_items(self):
