@@ -5,6 +5,8 @@ They are kept for the books (tier spend, repurchase, reports), already settled b
 till: no points, no rewards, no stored-value movement. A row matches an order already
 imported by the old till's number, so a second run of the same file adds nothing."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +28,8 @@ COLUMNS = (*REQUIRED, "category")
 # Our order numbers for imported orders: the old till's number after this prefix.
 IMPORTED_PREFIX = "IMP-"
 MAX_OLD_NUMBER = 32 - len(IMPORTED_PREFIX)
+# What our order numbers (and their URLs) allow.
+ORDER_NUMBER = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def imported_order_number(old_number: str) -> str:
@@ -88,6 +92,11 @@ class OrderResource(PlanResource):
         elif len(old_number) > MAX_OLD_NUMBER:
             errors["order_number"] = [
                 _("The order number is longer than %(max)d characters.") % {"max": MAX_OLD_NUMBER}
+            ]
+        elif not ORDER_NUMBER.fullmatch(old_number):
+            errors["order_number"] = [
+                _("The order number %(number)s may have only letters, digits, - and _.")
+                % {"number": old_number}
             ]
         elif len(self.duplicates.get(old_number, ())) > 1:
             errors["order_number"] = [

@@ -99,7 +99,14 @@ def test_running_the_same_orders_again_adds_nothing(owner, member, store):
     assert Order.objects.count() == 1
 
 
-def test_an_order_number_too_long_for_ours_is_refused(owner, member, store):
-    data = csv_bytes([HEADER, ["13900000101", "X" * 40, "2024-03-31", "east", "1", ""]])
+def test_an_order_number_ours_cannot_carry_is_refused(owner, member, store):
+    data = csv_bytes(
+        [
+            HEADER,
+            ["13900000101", "X" * 40, "2024-03-31", "east", "1", ""],
+            ["13900000101", "2024/001", "2024-03-31", "east", "1", ""],
+        ]
+    )
     job = preview("orders", data, owner)
     assert "longer than 28 characters" in whys(job)[2]
+    assert "only letters, digits, - and _" in whys(job)[3]

@@ -165,3 +165,27 @@ def test_staff_with_admin_access_but_not_the_permission_get_403(client, staff_us
     assert client.get(reverse("owner_imports")).status_code == 403
     assert client.post(reverse("owner_imports")).status_code == 403
     assert reverse("owner_imports") not in client.get("/cms/").content.decode()
+
+
+def test_the_member_sees_opening_entries_and_imported_orders_in_their_history(owner_client, client):
+    from tests.factories import StoreFactory
+
+    StoreFactory(code="east", name="East")
+    upload(owner_client, csv_bytes([HEADER, ["13900000501", "Hu", "", "", "66", "77"]]))
+    owner_client.post(reverse("owner_import_confirm", args=[ImportJob.objects.get().pk]))
+    orders = csv_bytes(
+        [
+            ["phone", "order_number", "date", "store", "total"],
+            ["13900000501", "OLD-7", "2024-03-31 10:00", "east", "45.50"],
+        ]
+    )
+    upload(owner_client, orders, kind="orders")
+    owner_client.post(reverse("owner_import_confirm", args=[ImportJob.objects.first().pk]))
+
+    client.force_login(Member.objects.get().user)
+    for page in ("customer:wallet", "customer:points"):
+        html = client.get(reverse(page)).content.decode()
+        assert "Opening balance (import)" in html, page
+    html = client.get(reverse("customer:orders")).content.decode()
+    assert "IMP-OLD-7" in html
+    assert client.get(reverse("customer:order", args=["IMP-OLD-7"])).status_code == 200
