@@ -126,12 +126,15 @@ def _batches(job: ImportJob, *, apply=None, dry_run: bool):
     for start in range(0, len(rows), BATCH_SIZE):
         resource = spec.resource(apply=apply, duplicates=duplicates)
         resource._meta.store_instance = True
-        result = resource.import_data(
-            to_dataset(headers, rows[start : start + BATCH_SIZE]),
-            dry_run=dry_run,
-            use_transactions=False,  # each written row is its own transaction (apply)
-            raise_errors=False,
-        )
+        # One commit per batch, not per row: each row is written in a savepoint of its own
+        # (apply is atomic), so a row that fails leaves the batch's other rows written.
+        with transaction.atomic():
+            result = resource.import_data(
+                to_dataset(headers, rows[start : start + BATCH_SIZE]),
+                dry_run=dry_run,
+                use_transactions=False,
+                raise_errors=False,
+            )
         for number, errors in result.row_errors():
             for error in errors:
                 logger.error("Import %s row %s: %r", job.pk, start + number, error.error)
