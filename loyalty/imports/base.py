@@ -9,6 +9,7 @@ the plan replaces a model instance because a customer row writes through several
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -48,6 +49,7 @@ class NoLoader:
         pass
 
 
+@lru_cache(maxsize=100_000)  # a row's phone is read several times (duplicates, match, check)
 def parse_phone(text: str) -> str | None:
     """The number in E.164 as members' numbers are kept, or None if it is not valid."""
     number = to_python((text or "").strip()[:40])

@@ -124,14 +124,16 @@ def _batches(job: ImportJob, *, apply=None, dry_run: bool):
     headers, rows = job.rows["headers"], job.rows["rows"]
     duplicates = _duplicates(job)
     for start in range(0, len(rows), BATCH_SIZE):
-        resource = spec.resource(apply=apply, duplicates=duplicates)
+        # The preview's resource has no writer (apply=None): it cannot write, so it runs
+        # without django-import-export's dry-run transaction and its savepoint per row.
+        resource = spec.resource(apply=None if dry_run else apply, duplicates=duplicates)
         resource._meta.store_instance = True
         # One commit per batch, not per row: each row is written in a savepoint of its own
         # (apply is atomic), so a row that fails leaves the batch's other rows written.
         with transaction.atomic():
             result = resource.import_data(
                 to_dataset(headers, rows[start : start + BATCH_SIZE]),
-                dry_run=dry_run,
+                dry_run=False,
                 use_transactions=False,
                 raise_errors=False,
             )
