@@ -270,7 +270,10 @@ def import_run(*, job_id: int) -> ImportJob:
             ),
         )
         raise
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.DONE, finished_at=timezone.now())
+    # The rows and their preview have served: the counts and the refused rows stay.
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.DONE, finished_at=timezone.now(), rows={}, outcomes=[]
+    )
     job.refresh_from_db()
     return job
 

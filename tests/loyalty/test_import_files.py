@@ -82,3 +82,16 @@ def test_a_damaged_workbook_is_refused():
         archive.writestr("hello.txt", "not a workbook")
     with pytest.raises(ImportFileError, match="not a readable Excel"):
         upload(out.getvalue(), "till.xlsx")
+
+
+def test_a_workbook_over_the_row_limit_is_refused_while_reading(monkeypatch):
+    import openpyxl
+
+    monkeypatch.setattr(reading, "MAX_ROWS", 3)
+    book = openpyxl.Workbook()
+    for n in range(10):
+        book.active.append([f"1390000{n:04d}" if n else "phone"])
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(ImportFileError, match="more than 3 rows"):
+        upload(out.getvalue(), "till.xlsx")
