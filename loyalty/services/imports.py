@@ -104,7 +104,7 @@ def _why(row_result) -> str:
             for message in messages
         )
     if row_result.errors:
-        return _("This row could not be written.")
+        return _("This row could not be imported.")
     plan = row_result.instance
     if isinstance(plan, RowPlan):
         return plan.note or ", ".join(str(c) for c in plan.changes)
@@ -159,13 +159,22 @@ def import_check(*, job_id: int) -> ImportJob:
         return job
     counts = defaultdict(int)
     outcomes, errors = [], []
-    for first, batch in _batches(job, dry_run=True):
-        outcomes.extend(batch)
-        errors.extend(_error_list(first, batch))
-        for outcome, _why_text in batch:
-            counts[outcome] += 1
-        # Show the checking's progress too (a large file takes a moment).
-        ImportJob.objects.filter(pk=job.pk).update(done=len(outcomes))
+    try:
+        for first, batch in _batches(job, dry_run=True):
+            outcomes.extend(batch)
+            errors.extend(_error_list(first, batch))
+            for outcome, _why_text in batch:
+                counts[outcome] += 1
+            # Show the checking's progress too (a large file takes a moment).
+            ImportJob.objects.filter(pk=job.pk).update(done=len(outcomes))
+    except Exception:
+        logger.exception("Import %s: checking stopped", job.pk)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportStatus.FAILED,
+            finished_at=timezone.now(),
+            message=_("Checking the file stopped on an unexpected error; nothing was written."),
+        )
+        raise
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKING).update(
         status=ImportStatus.PREVIEWED,
         outcomes=outcomes,

@@ -4,6 +4,7 @@ opening balances are their own ledger entries (no top-up bonus) that add up to t
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -145,7 +146,7 @@ def test_running_the_same_file_again_adds_nothing(owner, shop):
 
     assert (again.created, again.updated, again.skipped, again.failed) == (0, 0, 2, 0)
     assert again.outcomes[0][1] == "Already imported: nothing new for this member."
-    with pytest.raises(Exception, match="nothing to import"):
+    with pytest.raises(ValidationError, match="nothing to import"):
         run(again, owner)
     assert counts == (
         User.objects.count(),
@@ -209,3 +210,50 @@ def test_an_excel_file_imports_like_a_csv(owner, shop):
     member = Member.objects.get(user__phone="+8613900000051")
     assert (member.name, str(member.birthday), member.tier.code) == ("钱", "1991-03-04", "gold")
     assert WalletAccount.objects.get(member=member).balance == Decimal("12.50")
+
+
+def test_a_row_the_database_refuses_is_counted_and_the_batch_goes_on(owner, shop, monkeypatch):
+    """Each row is written in its own savepoint: a failed insert (here a login name already
+    taken) leaves the rows before and after it written, on PostgreSQL too."""
+    from loyalty.services import imports
+
+    taken = User.objects.create(username="taken").username
+    real = imports._new_username
+    monkeypatch.setattr(
+        imports, "_new_username", lambda phone: taken if phone.endswith("62") else real(phone)
+    )
+    data = csv_bytes(
+        [
+            HEADER,
+            ["13900000061", "A", "", "", "10", "", ""],
+            ["13900000062", "B", "", "", "10", "", ""],
+            ["13900000063", "C", "", "", "10", "", ""],
+        ]
+    )
+    job = run(preview("customers", data, owner), owner)
+
+    assert (job.status, job.created, job.failed) == (ImportStatus.DONE, 2, 1)
+    assert job.errors == [{"row": 3, "why": "This row could not be imported."}]
+    phones = set(Member.objects.values_list("user__phone", flat=True))
+    assert {str(p) for p in phones} == {"+8613900000061", "+8613900000063"}
+    assert WalletEntry.objects.filter(kind=EntryKind.OPENING).count() == 2
+
+
+def test_a_row_that_breaks_the_check_is_a_refused_row_not_a_crash(owner, shop, monkeypatch):
+    from loyalty.imports.customers import CustomerResource
+    from loyalty.services.imports import import_check, import_upload
+
+    def broken(self, plan, row):
+        raise RuntimeError("boom")
+
+    job = import_upload(
+        kind="customers",
+        data=csv_bytes([HEADER, ["13900000071", "", "", "", "", "", ""]]),
+        file_name="till.csv",
+        acting_user=owner,
+    )
+    monkeypatch.setattr(CustomerResource, "check_row", broken)
+    import_check(job_id=job.pk)  # the row's error is caught as a row error, not a crash
+    job.refresh_from_db()
+    assert (job.status, job.failed) == (ImportStatus.PREVIEWED, 1)
+    assert job.outcomes == [["error", "This row could not be imported."]]
