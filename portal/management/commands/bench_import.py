@@ -73,10 +73,13 @@ class Command(BaseCommand):
         parser.add_argument("--rows", type=int, default=50_000)
         parser.add_argument("--rerun", action="store_true", help="import the same file again")
         parser.add_argument(
+            "--check-only", action="store_true", help="time the preview, do not run the import"
+        )
+        parser.add_argument(
             "--offset", type=int, default=0, help="start the phones this far up (new customers)"
         )
 
-    def handle(self, *args, rows: int, rerun: bool, offset: int, **options):
+    def handle(self, *args, rows: int, rerun: bool, offset: int, check_only: bool, **options):
         tier = Tier.objects.order_by("-rank").first()
         owner = User.objects.filter(is_superuser=True).first()
         data = _customer_csv(rows, tier.code if tier else "", FIRST_PHONE + offset)
@@ -97,6 +100,8 @@ class Command(BaseCommand):
             )
             self._line("  upload (read the file)", read - started, rows, baseline)
             self._line("  check (the preview)", checked - read, rows, baseline)
+            if check_only:
+                continue
             if job.created + job.updated == 0:
                 self.stdout.write("  nothing to import: the run is not needed")
                 continue
