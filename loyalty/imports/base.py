@@ -6,18 +6,23 @@ django-import-export drives the rows (new / update / skip / invalid, row errors,
 the plan replaces a model instance because a customer row writes through several services
 (user, member, two ledgers, packages) rather than saving one model."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources
+from import_export.results import Error, RowResult
 from phonenumber_field.phonenumber import PhoneNumber, to_python
 
 from .reading import MAX_CELL_CHARS
+
+logger = logging.getLogger(__name__)
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%d/%m/%Y")
 DATETIME_FORMATS = (
@@ -141,11 +146,22 @@ class PlanResource(resources.Resource):
         report_skipped = True
         clean_model_instances = False
 
-    def __init__(self, *, apply=None, duplicates: dict[str, list[int]] | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        apply=None,
+        apply_new=None,
+        duplicates: dict[str, list[int]] | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         # apply(plan) writes a checked row through the services (None: preview only).
         self.apply = apply
+        # apply_new(plans) writes the batch's new records together, set-based (None: each
+        # new row through apply, as the others).
+        self.apply_new = apply_new
         self.duplicates = duplicates or {}
+        self.pending: list[RowPlan] = []
 
     # -- hooks of django-import-export's row pipeline ---------------------------------------
 
@@ -171,8 +187,35 @@ class PlanResource(resources.Resource):
             raise ValidationError(import_validation_errors)
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        if self.apply is not None and not kwargs.get("dry_run"):
-            instance.pk = self.apply(instance)
+        if self.apply is None or kwargs.get("dry_run"):
+            return
+        if self.apply_new is not None and instance.existing is None:
+            self.pending.append(instance)  # written with the batch's other new rows
+            return
+        instance.pk = self.apply(instance)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        plans, self.pending = self.pending, []
+        if not plans:
+            return
+        try:
+            with transaction.atomic():  # savepoint: the fallback below needs a clean batch
+                self.apply_new(plans)
+            return
+        except Exception:
+            # A row the database refuses (a phone taken since the check) would refuse them
+            # all: write them one by one instead, so only that row is refused.
+            logger.exception("Import batch of %d new rows: writing them one by one", len(plans))
+        row_results = {id(r.instance): r for r in result.rows}
+        for plan in plans:
+            try:
+                plan.pk = self.apply(plan)
+            except Exception as e:
+                logger.exception("Import row refused")
+                row_result = row_results[id(plan)]
+                row_result.import_type = RowResult.IMPORT_TYPE_ERROR
+                row_result.errors.append(Error(e))
 
     # -- what subclasses say ----------------------------------------------------------------
 

@@ -213,14 +213,22 @@ def test_an_excel_file_imports_like_a_csv(owner, shop):
 
 
 def test_a_row_the_database_refuses_is_counted_and_the_batch_goes_on(owner, shop, monkeypatch):
-    """Each row is written in its own savepoint: a failed insert (here a login name already
-    taken) leaves the rows before and after it written, on PostgreSQL too."""
+    """A failed insert (here a login name already taken) fails the batch's set-based write,
+    which is then written row by row, each in its own savepoint: the rows before and after
+    it are written, on PostgreSQL too."""
     from loyalty.services import imports
 
     taken = User.objects.create(username="taken").username
-    real = imports._new_username
+    real, real_many = imports._new_username, imports._new_usernames
     monkeypatch.setattr(
         imports, "_new_username", lambda phone: taken if phone.endswith("62") else real(phone)
+    )
+    monkeypatch.setattr(
+        imports,
+        "_new_usernames",
+        lambda phones: [
+            taken if p.endswith("62") else u for p, u in zip(phones, real_many(phones), strict=True)
+        ],
     )
     data = csv_bytes(
         [
