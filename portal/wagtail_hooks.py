@@ -16,6 +16,13 @@ from portal.owner.exports import (
     export_download,
 )
 from portal.owner.getting_started import GettingStartedPanel
+from portal.owner.imports import (
+    ImportCancelView,
+    ImportConfirmView,
+    ImportIndexView,
+    ImportJobView,
+    ImportMenuItem,
+)
 from portal.owner.reports.base import OwnerReportMenuItem
 from portal.owner.reports.registry import OWNER_REPORTS
 from portal.owner.rules import RewardRuleViewSet
@@ -85,6 +92,27 @@ for _report in OWNER_REPORTS:
             icon_name=report.menu_icon,
             order=report.menu_order,
         ),
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_import_urls():
+    return [
+        path("import/", ImportIndexView.as_view(), name="owner_imports"),
+        path("import/<int:pk>/", ImportJobView.as_view(), name="owner_import_job"),
+        path("import/<int:pk>/confirm/", ImportConfirmView.as_view(), name="owner_import_confirm"),
+        path("import/<int:pk>/cancel/", ImportCancelView.as_view(), name="owner_import_cancel"),
+    ]
+
+
+@hooks.register("register_settings_menu_item")
+def register_import_menu_item():
+    return ImportMenuItem(
+        _("Import from the old till"),
+        reverse("owner_imports"),
+        name="import-old-till",
+        icon_name="upload",
+        order=900,
     )
 
 

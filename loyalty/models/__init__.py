@@ -1,5 +1,6 @@
 from .coupons import CouponEvent, CouponTemplate, CouponValueType, MemberCoupon
 from .exports import ExportJob
+from .imports import ImportJob, ImportKind, ImportStatus
 from .ledger import (
     EntryKind,
     PointsAccount,
@@ -61,6 +62,9 @@ __all__ = [
     "CouponTemplate",
     "CouponValueType",
     "Entitlement",
+    "ImportJob",
+    "ImportKind",
+    "ImportStatus",
     "EntitlementEntry",
     "EntryKind",
     "ExpiryPolicy",

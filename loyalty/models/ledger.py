@@ -30,6 +30,8 @@ class EntryKind(models.TextChoices):
     ADJUST = "adjust", _("Adjustment")
     GRANT = "grant", _("Granted")
     USE = "use", _("Used")
+    # A balance carried over from the shop's old till (no top-up bonus, no earning rule).
+    OPENING = "opening", _("Opening balance (import)")
 
 
 class LedgerEntryBase(AppendOnlyModel):

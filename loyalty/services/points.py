@@ -7,6 +7,7 @@ A single-ledger service: texting members about expiring points is queued by the 
 expiry flow (loyalty.flows.points_expiry), not here.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -162,6 +163,47 @@ def points_earn(
         source_id=source_id,
         acting_user=acting_user,
         expires_at=expires_at,
+        now=now,
+    )
+
+
+@transaction.atomic
+def points_open_balance(
+    *,
+    member: Member,
+    points: int,
+    idempotency_key: str,
+    source_type: str = "",
+    source_id: str = "",
+    acting_user=None,
+    now: datetime | None = None,
+) -> PointsEntry:
+    """Carry points over from the shop's old till as one lot, expiring under the shop's
+    policy from the day of the import (the old till's earning dates are not known).
+
+    A retry with the same key returns the entry written the first time.
+    """
+    key = require_key(idempotency_key)
+    points = parse_points(points)
+    account = lock_points_account(member.pk)
+    if entry := existing_entry(PointsEntry, key=key, account=account, kinds=(EntryKind.OPENING,)):
+        return entry
+    rule = loyalty_settings()
+    now = now or timezone.now()
+    return _append(
+        account=account,
+        amount=points,
+        kind=EntryKind.OPENING,
+        key=key,
+        reason=_("Opening points carried over from the old till"),
+        source_type=source_type,
+        source_id=source_id,
+        acting_user=acting_user,
+        expires_at=engine.points_expiry(
+            earned_at=timezone.localtime(now),
+            policy=rule.points_expiry_policy,
+            months=rule.points_expiry_months,
+        ),
         now=now,
     )
 
@@ -394,8 +436,84 @@ def points_expiry_warn(
     return member.consent_marketing_sms and any(was_new for _w, was_new in created)
 
 
+@dataclass(frozen=True)
+class PointsOpening:
+    member_id: int
+    points: int
+    idempotency_key: str
+
+
+@transaction.atomic
+def points_open_balances(
+    *,
+    openings: list[PointsOpening],
+    acting_user=None,
+    source_type: str = "",
+    source_id: str = "",
+    now: datetime | None = None,
+) -> list[PointsEntry]:
+    """points_open_balance for many members made in this transaction (an import's new
+    customers), in a fixed number of queries: each gets its account and one opening lot
+    expiring under the shop's policy from today, with the same key.
+
+    The members must have no points account yet: they are not visible to any other
+    transaction, so there is nothing to lock. A key already used writes nothing for that
+    member (a re-run)."""
+    if not openings:
+        return []
+    keys = [require_key(o.idempotency_key) for o in openings]
+    used = set(
+        PointsEntry.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    todo = [(o, k) for o, k in zip(openings, keys, strict=True) if k not in used]
+    if not todo:
+        return []
+    rule = loyalty_settings()
+    now = now or timezone.now()
+    expires_at = engine.points_expiry(
+        earned_at=timezone.localtime(now),
+        policy=rule.points_expiry_policy,
+        months=rule.points_expiry_months,
+    )
+    points = [parse_points(o.points) for o, _k in todo]
+    accounts = PointsAccount.objects.bulk_create(
+        [
+            PointsAccount(member_id=o.member_id, balance=p)
+            for (o, _k), p in zip(todo, points, strict=True)
+        ],
+        batch_size=1000,
+    )
+    reason = _("Opening points carried over from the old till")
+    return PointsEntry.objects.bulk_create(
+        [
+            PointsEntry(
+                account=account,
+                amount=p,
+                balance_after=p,
+                **entry_provenance(
+                    kind=EntryKind.OPENING,
+                    key=key,
+                    reason=reason,
+                    source_type=source_type,
+                    source_id=source_id,
+                    acting_user=acting_user,
+                    reverses=None,
+                ),
+                expires_at=expires_at,
+                created_at=now,
+            )
+            for account, p, (_o, key) in zip(accounts, points, todo, strict=True)
+        ],
+        batch_size=1000,
+    )
+
+
 __all__ = [
     "points_earn",
+    "points_open_balance",
+    "points_open_balances",
     "points_redeem",
     "points_reverse",
     "points_expire_due",

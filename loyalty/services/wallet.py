@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loyalty.conf import loyalty_settings
+from loyalty.conf import currency, loyalty_settings
 from loyalty.engine import ledger as engine
 from loyalty.lock_objects import lock_wallet_account
 from loyalty.models import (
@@ -95,6 +95,7 @@ def _append(
     discount: Decimal = ZERO,
     method: str = "",
     now: datetime | None = None,
+    notify: bool = True,
 ) -> WalletEntry:
     account.principal += principal
     account.bonus += bonus
@@ -122,7 +123,9 @@ def _append(
         created_at=now or timezone.now(),
     )
     account.save(update_fields=["principal", "bonus", "updated_at"])
-    # The 余额变动提醒: every wallet entry is written here, so every change is told once.
+    if not notify:
+        return entry
+    # The 余额变动提醒: every change the member makes or is given is told once.
     member_message_post(
         member_id=account.member_id,
         kind=MemberMessage.Kind.BALANCE_CHANGED,
@@ -410,4 +413,113 @@ def wallet_top_up_refund(
     )
     return WalletTopUpRefundResult(
         entry=entry, completes_refund=paid_back + wanted == top_up.principal_amount
+    )
+
+
+@transaction.atomic
+def wallet_open_balance(
+    *,
+    member: Member,
+    amount: Decimal,
+    idempotency_key: str,
+    acting_user=None,
+    source_type: str = "",
+    source_id: str = "",
+    now: datetime | None = None,
+) -> WalletEntry:
+    """Carry a balance over from the shop's old till: principal only, no top-up bonus, no
+    top-up event (no reward rule reacts to money the old till already had), and no balance
+    message: the balance did not change for the member, it only moved to this system (and
+    an import of a whole shop would text every customer at once).
+
+    A retry with the same key returns the entry written the first time.
+    """
+    key = require_key(idempotency_key)
+    amount = parse_money(amount)
+    account = lock_wallet_account(member.pk)
+    if entry := existing_entry(WalletEntry, key=key, account=account, kinds=(EntryKind.OPENING,)):
+        return entry
+    return _append(
+        account=account,
+        principal=amount,
+        bonus=ZERO,
+        kind=EntryKind.OPENING,
+        key=key,
+        reason=_("Opening balance carried over from the old till"),
+        source_type=source_type,
+        source_id=source_id,
+        acting_user=acting_user,
+        now=now,
+        notify=False,
+    )
+
+
+@dataclass(frozen=True)
+class WalletOpening:
+    member_id: int
+    amount: Decimal | int
+    idempotency_key: str
+
+
+@transaction.atomic
+def wallet_open_balances(
+    *,
+    openings: list[WalletOpening],
+    acting_user=None,
+    source_type: str = "",
+    source_id: str = "",
+    now: datetime | None = None,
+) -> list[WalletEntry]:
+    """wallet_open_balance for many members made in this transaction (an import's new
+    customers), in a fixed number of queries: each gets its account and one opening entry
+    (principal only, no bonus, no message, the same key).
+
+    The members must have no wallet account yet: they are not visible to any other
+    transaction, so there is nothing to lock. A key already used writes nothing for that
+    member (a re-run)."""
+    if not openings:
+        return []
+    keys = [require_key(o.idempotency_key) for o in openings]
+    used = set(
+        WalletEntry.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    todo = [(o, k) for o, k in zip(openings, keys, strict=True) if k not in used]
+    if not todo:
+        return []
+    now = now or timezone.now()
+    unit = currency()
+    amounts = [parse_money(o.amount) for o, _k in todo]
+    reason = _("Opening balance carried over from the old till")
+    accounts = WalletAccount.objects.bulk_create(
+        [
+            WalletAccount(member_id=o.member_id, currency=unit, principal=a, bonus=ZERO)
+            for (o, _k), a in zip(todo, amounts, strict=True)
+        ],
+        batch_size=1000,
+    )
+    return WalletEntry.objects.bulk_create(
+        [
+            WalletEntry(
+                account=account,
+                currency=unit,
+                amount=amount,
+                principal_amount=amount,
+                bonus_amount=ZERO,
+                balance_after=amount,
+                **entry_provenance(
+                    kind=EntryKind.OPENING,
+                    key=key,
+                    reason=reason,
+                    source_type=source_type,
+                    source_id=source_id,
+                    acting_user=acting_user,
+                    reverses=None,
+                ),
+                created_at=now,
+            )
+            for account, amount, (_o, key) in zip(accounts, amounts, todo, strict=True)
+        ],
+        batch_size=1000,
     )
