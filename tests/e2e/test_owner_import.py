@@ -4,6 +4,7 @@ preview names each bad row, confirming imports the good ones, and the outcome li
 
 import pytest
 from playwright.sync_api import expect
+from wagtail.users.models import UserProfile
 
 from membership.models import Member
 from tests.e2e.accounts import log_in_with_password
@@ -21,6 +22,9 @@ def test_owner_previews_and_confirms_an_import(
     shop_site()
     TierFactory(code="gold", rank=2, name_zh="金卡", name_en="Gold")
     owner = OwnerFactory(email="owner@example.com")
+    profile = UserProfile.get_for_user(owner)  # the admin in English, for the words below
+    profile.preferred_language = "en"
+    profile.save()
     till = tmp_path / "old-till.csv"
     till.write_bytes(
         csv_bytes(
