@@ -139,8 +139,8 @@ def test_a_promotion_committed_while_the_review_runs_is_not_overwritten(shop, mo
     decided, promoted = threading.Event(), threading.Event()
     decide = tier_review._decide_all
 
-    def decide_then_wait(as_of):
-        result = decide(as_of)
+    def decide_then_wait(*args, **kwargs):
+        result = decide(*args, **kwargs)
         decided.set()
         assert promoted.wait(30), "the promotion did not commit"
         return result
