@@ -157,6 +157,7 @@ def test_excel_export(client, owner_user, shop):
     [
         {"from_month": "garbage", "to_month": "2026-13", "store": "abc"},
         {"from_month": "1900-01", "to_month": "9999-12"},
+        {"from_month": "9999-12"},  # a start after the latest month
         {"from_month": "2026-05-01'--", "store": "999999"},
         {"from_month": "\x00", "to_month": "x" * 5000},
     ],

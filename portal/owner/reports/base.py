@@ -116,6 +116,7 @@ class OwnerReportView(ReportView):
         latest = self.latest_month()
         last = min(data.get("to_month") or latest, latest).replace(day=1)
         first = (data.get("from_month") or month_add(last, 1 - DEFAULT_MONTHS)).replace(day=1)
+        first = min(first, latest)  # a start in the future would swap into the end below
         first, last = min(first, last), max(first, last)
         first = max(first, month_add(last, 1 - MAX_MONTHS))
         store = data.get("store")
