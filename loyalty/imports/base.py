@@ -127,6 +127,18 @@ def parse_datetime(text: str) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day, 12))
 
 
+def lookup_table(objects, *names) -> dict:
+    """Objects by each of their names, lower-cased (a tier by its code or either name), as a
+    file may name them; the first object wins a name two share."""
+    table = {}
+    for obj in objects:
+        for name in names:
+            value = str(getattr(obj, name, "") or "").strip().lower()
+            if value:
+                table.setdefault(value, obj)
+    return table
+
+
 def check_length(value: str, *, label: str, maximum: int) -> str:
     if len(value) > min(maximum, MAX_CELL_CHARS):
         raise ValidationError(

@@ -19,6 +19,7 @@ from .base import (
     RowPlan,
     check_length,
     key_field,
+    lookup_table,
     parse_amount,
     parse_count,
     parse_date,
@@ -41,16 +42,6 @@ def package_import_key(member_id: int, package_code: str) -> str:
     return f"import-package:{member_id}:{package_code}"
 
 
-def _lookup(objects, *names) -> dict:
-    table = {}
-    for obj in objects:
-        for name in names:
-            value = str(getattr(obj, name, "") or "").strip().lower()
-            if value:
-                table.setdefault(value, obj)
-    return table
-
-
 class CustomerResource(PlanResource):
     phone = key_field("phone")
 
@@ -59,8 +50,8 @@ class CustomerResource(PlanResource):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.tiers = _lookup(Tier.objects.all(), "code", "name_zh", "name_en")
-        self.packages = _lookup(
+        self.tiers = lookup_table(Tier.objects.all(), "code", "name_zh", "name_en")
+        self.packages = lookup_table(
             Package.objects.prefetch_related("items"), "code", "name_zh", "name_en"
         )
         self.today = timezone.localdate()

@@ -18,6 +18,7 @@ from .base import (
     RowPlan,
     check_length,
     key_field,
+    lookup_table,
     parse_amount,
     parse_datetime,
     parse_phone,
@@ -36,16 +37,6 @@ def imported_order_number(old_number: str) -> str:
     return IMPORTED_PREFIX + old_number
 
 
-def _lookup(objects, *names) -> dict:
-    table = {}
-    for obj in objects:
-        for name in names:
-            value = str(getattr(obj, name, "") or "").strip().lower()
-            if value:
-                table.setdefault(value, obj)
-    return table
-
-
 class OrderResource(PlanResource):
     order_number = key_field("order_number")
 
@@ -54,8 +45,8 @@ class OrderResource(PlanResource):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.stores = _lookup(Store.objects.all(), "code", "name")
-        self.categories = _lookup(ServiceCategory.objects.all(), "code", "name_zh", "name_en")
+        self.stores = lookup_table(Store.objects.all(), "code", "name")
+        self.categories = lookup_table(ServiceCategory.objects.all(), "code", "name_zh", "name_en")
         self.now = timezone.now()
 
     def before_import(self, dataset, **kwargs):

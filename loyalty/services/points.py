@@ -148,11 +148,7 @@ def points_earn(
     if points == 0:
         return None
     now = now or timezone.now()
-    expires_at = engine.points_expiry(
-        earned_at=timezone.localtime(now),
-        policy=rule.points_expiry_policy,
-        months=rule.points_expiry_months,
-    )
+    expires_at = _lot_expiry(rule, now)
     return _append(
         account=account,
         amount=points,
@@ -163,6 +159,49 @@ def points_earn(
         source_id=source_id,
         acting_user=acting_user,
         expires_at=expires_at,
+        now=now,
+    )
+
+
+def _lot_expiry(rule, now: datetime) -> datetime | None:
+    """When a lot of points given at `now` expires under the shop's policy."""
+    return engine.points_expiry(
+        earned_at=timezone.localtime(now),
+        policy=rule.points_expiry_policy,
+        months=rule.points_expiry_months,
+    )
+
+
+def _give_lot(
+    *,
+    member: Member,
+    points: int,
+    idempotency_key: str,
+    kind: str,
+    reason: str,
+    source_type: str,
+    source_id: str,
+    acting_user,
+    now: datetime | None,
+) -> PointsEntry:
+    """One lot of points that expires like earned points (a grant, an opening balance). A
+    retry with the same key returns the entry written the first time."""
+    key = require_key(idempotency_key)
+    points = parse_points(points)
+    account = lock_points_account(member.pk)
+    if entry := existing_entry(PointsEntry, key=key, account=account, kinds=(kind,)):
+        return entry
+    now = now or timezone.now()
+    return _append(
+        account=account,
+        amount=points,
+        kind=kind,
+        key=key,
+        reason=reason,
+        source_type=source_type,
+        source_id=source_id,
+        acting_user=acting_user,
+        expires_at=_lot_expiry(loyalty_settings(), now),
         now=now,
     )
 
@@ -183,27 +222,15 @@ def points_open_balance(
 
     A retry with the same key returns the entry written the first time.
     """
-    key = require_key(idempotency_key)
-    points = parse_points(points)
-    account = lock_points_account(member.pk)
-    if entry := existing_entry(PointsEntry, key=key, account=account, kinds=(EntryKind.OPENING,)):
-        return entry
-    rule = loyalty_settings()
-    now = now or timezone.now()
-    return _append(
-        account=account,
-        amount=points,
+    return _give_lot(
+        member=member,
+        points=points,
+        idempotency_key=idempotency_key,
         kind=EntryKind.OPENING,
-        key=key,
         reason=_("Opening points carried over from the old till"),
         source_type=source_type,
         source_id=source_id,
         acting_user=acting_user,
-        expires_at=engine.points_expiry(
-            earned_at=timezone.localtime(now),
-            policy=rule.points_expiry_policy,
-            months=rule.points_expiry_months,
-        ),
         now=now,
     )
 
@@ -222,27 +249,15 @@ def points_grant(
 ) -> PointsEntry:
     """Give a fixed number of points (a reward), expiring like earned points. A retry with
     the same key returns the entry written the first time."""
-    key = require_key(idempotency_key)
-    points = parse_points(points)
-    account = lock_points_account(member.pk)
-    if entry := existing_entry(PointsEntry, key=key, account=account, kinds=(EntryKind.GRANT,)):
-        return entry
-    rule = loyalty_settings()
-    now = now or timezone.now()
-    return _append(
-        account=account,
-        amount=points,
+    return _give_lot(
+        member=member,
+        points=points,
+        idempotency_key=idempotency_key,
         kind=EntryKind.GRANT,
-        key=key,
         reason=reason,
         source_type=source_type,
         source_id=source_id,
         acting_user=acting_user,
-        expires_at=engine.points_expiry(
-            earned_at=timezone.localtime(now),
-            policy=rule.points_expiry_policy,
-            months=rule.points_expiry_months,
-        ),
         now=now,
     )
 
@@ -472,11 +487,7 @@ def points_open_balances(
         return []
     rule = loyalty_settings()
     now = now or timezone.now()
-    expires_at = engine.points_expiry(
-        earned_at=timezone.localtime(now),
-        policy=rule.points_expiry_policy,
-        months=rule.points_expiry_months,
-    )
+    expires_at = _lot_expiry(rule, now)
     points = [parse_points(o.points) for o, _k in todo]
     accounts = PointsAccount.objects.bulk_create(
         [
