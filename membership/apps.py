@@ -2,6 +2,8 @@ from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from membership.member_pages import member_pages_connect
+
 
 def _sync_roles(sender, **kwargs):
     # Permissions are created app by app after migrate; the roles follow once the last app is done.
@@ -22,3 +24,4 @@ class MembershipConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_sync_roles, dispatch_uid="membership.sync_roles")
+        member_pages_connect()

@@ -20,6 +20,7 @@ from loyalty.engine import coupons as engine
 from loyalty.lock_objects import lock_coupon, lock_member
 from loyalty.models import CouponEvent, CouponTemplate, MemberCoupon
 from loyalty.selectors.coupons import coupon_member_uses, coupon_terms
+from membership.member_pages import member_pages_changed
 from membership.models import Member, MemberMessage, User
 from membership.services.audit import audit_record
 from membership.services.messages import member_message_post
@@ -289,6 +290,7 @@ def coupon_redeem(
         raise ValidationError(
             coupon_refusal_message(coupon=locked, decision=decision), code=decision.reason.value
         )
+    member_pages_changed(locked.member_id)  # an UPDATE: no save signal
     counted = MemberCoupon.objects.filter(pk=locked.pk, uses_left__gt=0).update(
         uses_left=F("uses_left") - 1,
         status=Case(
@@ -334,6 +336,7 @@ def coupon_release(
     redemption = uses.order_by("-created_at", "-id").first()
     if redemption is None:
         raise ValidationError(_("This coupon has not been used."), code="not_used")
+    member_pages_changed(locked.member_id)
     MemberCoupon.objects.filter(pk=locked.pk, uses_left__lt=F("uses_total")).update(
         uses_left=F("uses_left") + 1, status=MemberCoupon.Status.AVAILABLE
     )

@@ -25,6 +25,7 @@ from loyalty.imports import orders as order_rows
 from loyalty.imports.base import RowPlan, parse_phone
 from loyalty.imports.reading import read_import_file, to_dataset
 from loyalty.models import ImportJob, ImportKind, ImportStatus
+from membership.member_pages import shop_pages_changed
 from membership.models import Member, Order, OrderLine, User
 from membership.services.audit import audit_record
 from membership.services.members import NewMember, member_create, members_create_many
@@ -269,6 +270,7 @@ def import_run(*, job_id: int) -> ImportJob:
                 errors.extend(_error_list(first, batch))
                 for outcome, _why_text in batch:
                     counts[outcome] += 1
+                shop_pages_changed()  # past orders written in bulk, for many members
                 ImportJob.objects.filter(pk=job.pk).update(
                     done=sum(counts.values()),
                     created=counts[OUTCOME_NEW],

@@ -20,6 +20,7 @@ from loyalty.engine import segments as engine
 from loyalty.engine.tiers import shift_months
 from loyalty.models import DynamicTagRule, MemberSegment, SegmentRun, SegmentSettings
 from loyalty.models.segments import MatrixLine
+from membership.member_pages import member_pages_changed, shop_pages_changed
 from membership.models import Member, MemberTag, Order, Tag
 
 BATCH = 5000
@@ -150,6 +151,10 @@ def _write(
 ) -> tuple[int, int]:
     """Upsert the segment rows and bring the dynamic tags to ``wanted`` (member, tag) pairs:
     batched statements, never one per member. Returns (tags added, tags removed)."""
+    if member_id is None:
+        shop_pages_changed()  # offers follow tags and segments, here for every member
+    else:
+        member_pages_changed(member_id)
     for start in range(0, len(rows), BATCH):
         MemberSegment.objects.bulk_create(
             rows[start : start + BATCH],

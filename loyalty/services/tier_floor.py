@@ -24,6 +24,7 @@ from loyalty.lock_objects import lock_member
 from loyalty.models import MemberTierState, TierChange
 from loyalty.selectors.tier_floor import floor_last_day
 from loyalty.services.tier_review import period_start
+from membership.member_pages import member_pages_changed
 from membership.models import Member, MemberEvent, Tier, User
 from membership.selectors.roles import user_role_flags
 from membership.services.audit import audit_record
@@ -166,6 +167,7 @@ def _move_details(change: TierChange | None) -> dict | None:
 def _move_up(*, member: Member, to: Tier, acting_user: User, state: MemberTierState) -> TierChange:
     now = timezone.now()
     Member.objects.filter(pk=member.pk).update(tier=to, tier_since=now)
+    member_pages_changed(member.pk)
     change = TierChange.objects.create(
         member_id=member.pk,
         from_tier=member.tier,

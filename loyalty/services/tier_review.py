@@ -26,6 +26,7 @@ from loyalty.engine.tiers import MemberStats, months_needed
 from loyalty.models import MemberTierState, TierChange, TierReviewRun
 from loyalty.selectors.stats import member_rolling_stats, member_rolling_stats_by_member
 from loyalty.services.tiers import tier_criteria
+from membership.member_pages import member_pages_changed, shop_pages_changed
 from membership.models import Member, MemberEvent, Tier, User
 from membership.services.audit import audit_record
 from membership.services.events import member_events_record_many
@@ -202,6 +203,8 @@ def _apply_moves(moves: list[TierMove], as_of: datetime) -> list[TierMove]:
             ):
                 groups.setdefault((move.from_tier_id, move.to_tier_id), []).append(move.member_id)
                 applied.add(move)
+        if groups:
+            shop_pages_changed()  # many members at once: every kept member page goes
         for (from_tier_id, to_tier_id), member_ids in groups.items():
             Member.objects.filter(pk__in=member_ids, tier_id=from_tier_id).update(
                 tier_id=to_tier_id, tier_since=as_of
@@ -361,6 +364,7 @@ def tier_promote_on_order(*, member_id: int, order_number: str, at: datetime) ->
     if not decision.moves(state):
         return None
     Member.objects.filter(pk=member_id).update(tier_id=decision.tier, tier_since=at)
+    member_pages_changed(member_id)
     change = TierChange.objects.create(
         member_id=member_id,
         from_tier_id=member.tier_id,

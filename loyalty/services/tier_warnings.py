@@ -14,6 +14,7 @@ from loyalty.models import MemberTierState
 from loyalty.notifications import send_tier_warning_sms
 from loyalty.selectors.tier_outlook import next_review_at, tier_warning_due
 from loyalty.services.tier_review import tier_review_run
+from membership.member_pages import shop_pages_changed
 from membership.models import Member
 
 _DOWN = (Rule.DEMOTION, Rule.HOLD_EXPIRED)
@@ -50,6 +51,7 @@ def tier_warnings_send(*, now: datetime | None = None) -> int:
                 "member_id", flat=True
             )
         )
+        shop_pages_changed()  # the dashboard's demotion warning, for many members at once
         MemberTierState.objects.filter(member_id__in=existing).update(demotion_notice_for=period)
         MemberTierState.objects.bulk_create(
             [

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from loyalty.engine.tiers import MemberStats, months_needed, tier_for
 from loyalty.selectors.stats import member_rolling_stats
 from loyalty.selectors.tier_rules import tier_criteria
+from membership.member_pages import shop_pages_changed
 from membership.models import Member, MemberEvent, Tier, User
 from membership.services.audit import audit_record
 from membership.services.events import member_events_record_many
@@ -64,6 +65,8 @@ def tiers_assign_all(*, as_of: datetime, acting_user: User | None = None) -> Tie
                 )
             )
 
+    if moves:
+        shop_pages_changed()  # many members at once: every kept member page goes
     for tier_id, member_ids in moves.items():
         for batch in batched(member_ids, _UPDATE_BATCH):
             Member.objects.filter(pk__in=batch).update(tier_id=tier_id, tier_since=as_of)

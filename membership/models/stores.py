@@ -7,12 +7,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from modelcluster.models import ClusterableModel
 
+from membership.member_pages import shop_pages_changed
+
 # What the shop's active stores offer (pickup, delivery, appointments), for the member's
 # dashboard on every visit; forgotten whenever a store is saved or deleted.
 VISITS_OFFERED_CACHE_KEY = "membership:visits-offered:v1"
 
 
 def visits_offered_forget() -> None:
+    shop_pages_changed()
     cache.delete(VISITS_OFFERED_CACHE_KEY)
     # Again after commit: a page may have cached the old answer while the change was open.
     transaction.on_commit(lambda: cache.delete(VISITS_OFFERED_CACHE_KEY))

@@ -9,11 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from membership.member_pages import shop_pages_changed
+
 # Where pages that explain tiers keep the tiers' rules; cleared whenever a tier changes.
 TIER_RULES_CACHE_KEY = "loyalty:tier-rules:v2"
 
 
 def tier_rules_forget() -> None:
+    shop_pages_changed()
     cache.delete(TIER_RULES_CACHE_KEY)
     # Again after commit: a page may have cached the old rules while the change was open.
     transaction.on_commit(lambda: cache.delete(TIER_RULES_CACHE_KEY))

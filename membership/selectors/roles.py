@@ -3,10 +3,10 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BigIntegerField, BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from membership.models import User
+from membership.models import Member, User
 
 COUNTER_PERMISSION = ("membership", "use_counter")
 BACK_OFFICE_PERMISSION = ("wagtailadmin", "access_admin")
@@ -44,12 +44,25 @@ def _holds(permission: tuple[str, str]) -> RawSQL:
     return RawSQL(sql, permission, output_field=BooleanField())
 
 
+def _member_pk() -> RawSQL:
+    """The id of the user's member archive, if any (a unique index lookup)."""
+    qn = connection.ops.quote_name
+    return RawSQL(
+        f"SELECT m.id FROM {qn(Member._meta.db_table)} m"
+        f" WHERE m.user_id = {qn(User._meta.db_table)}.id",
+        (),
+        output_field=BigIntegerField(),
+    )
+
+
 def users_with_role_flags() -> QuerySet[User]:
-    """Users annotated with the staff areas they may enter, so loading the session's user
-    answers both questions in the same query."""
+    """Users annotated with the staff areas they may enter and their member id, so loading
+    the session's user answers all three in the same query (a kept member page is found
+    from the member id alone)."""
     return User.objects.annotate(
         holds_counter=_holds(COUNTER_PERMISSION),
         holds_back_office=_holds(BACK_OFFICE_PERMISSION),
+        member_pk=_member_pk(),
     )
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membership.channels import channels_that_may_send
+from membership.member_pages import member_pages_changed
 from membership.models import Member, MemberMessage
 from membership.tasks import member_message_deliver
 
@@ -107,6 +108,7 @@ def member_messages_mark_read(
         if not ids:
             return 0
         unread = unread.filter(pk__in=ids)
+    member_pages_changed(member_id)  # the unread count on the dashboard
     return unread.update(read_at=now or timezone.now())
 
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from membership.member_pages import member_pages_changed
 from membership.models import Member, MemberTag, Tag, User
 from membership.services.audit import audit_record
 
@@ -46,6 +47,7 @@ def member_tag_remove(*, member: Member, tag: Tag, acting_user: User) -> bool:
     """Take a static tag off a member. Returns whether it was there (removing twice is fine)."""
     _check_staff_can_set(tag)
     deleted, _per_model = MemberTag.objects.filter(member=member, tag=tag).delete()
+    member_pages_changed(member.pk)  # offers follow tags
     if deleted:
         audit_record(
             actor=acting_user,

@@ -32,6 +32,7 @@ from wagtail.signals import post_page_move
 from wagtail.url_routing import RouteResult
 
 from loyalty.models import LifecycleStage
+from membership.member_pages import shop_pages_changed
 from membership.models import Tag, Tier
 from membership.models.tiers import colour_validator
 
@@ -187,6 +188,7 @@ SITES_CACHE_SECONDS = 300
 
 def sites_forget(**kwargs) -> None:
     cache.delete(SITES_CACHE_KEY)
+    shop_pages_changed()  # the logo, colours and contact are on every member page
     transaction.on_commit(lambda: cache.delete(SITES_CACHE_KEY))
 
 
@@ -425,6 +427,7 @@ OFFERS_CACHE_SECONDS = 300
 
 def offers_forget(**kwargs) -> None:
     cache.delete(OFFERS_CACHE_KEY)
+    shop_pages_changed()  # the dashboard lists the offers
     transaction.on_commit(lambda: cache.delete(OFFERS_CACHE_KEY))
 
 

@@ -16,6 +16,7 @@ from wagtail.coreutils import get_content_languages, get_supported_content_langu
 from wagtail.models import Locale
 
 from loyalty.models import LifecycleStage
+from membership.member_pages import member_pages_changed
 from membership.models import Member, Tag, Tier
 
 from .models import HomePage, OfferPage, OfferStat
@@ -140,3 +141,4 @@ def offer_use_record(*, member: Member, offer: OfferPage, now: datetime | None =
         ignore_conflicts=True,
     )
     OfferStat.objects.filter(offer=offer, member=member, used_at__isnull=True).update(used_at=now)
+    member_pages_changed(member.pk)

@@ -24,7 +24,9 @@ from membership.services.cards import (
     PREVIEW_STEPS,
     card_codes,
     card_get_or_create,
+    card_step,
 )
+from portal.member_page_cache import member_page
 
 
 def card_url(request, *, member: Member, code: str) -> str:
@@ -50,11 +52,24 @@ def _card_urls(request, *, member: Member, codes: list[str]) -> list[str]:
 @login_required
 @never_cache
 def card(request):
+    # A kept copy lives for the minute its first code is current.
+    step = card_step()
+    return member_page(
+        request,
+        page="card",
+        member_id=getattr(request.user, "member_pk", None),
+        build=lambda slots: _card(request, slots, step=step),
+        extra=str(step),
+        seconds=CODE_STEP_SECONDS,
+    )
+
+
+def _card(request, slots: dict, *, step: int):
     member = one_or_none(Member.objects.select_related("tier", "card").filter(user=request.user))
     if member is None:
         return render(request, "portal/customer/no_member.html", status=404)
     member_card = getattr(member, "card", None) or card_get_or_create(member=member)
-    steps = card_codes(card=member_card, steps=PREVIEW_STEPS + 1)
+    steps = card_codes(card=member_card, for_time=step * CODE_STEP_SECONDS, steps=PREVIEW_STEPS + 1)
     urls = _card_urls(request, member=member, codes=[c.code for c in steps])
     # Written here, not in a template loop: 61 elements a visit (the step is a number, the
     # URL escaped).
@@ -74,6 +89,7 @@ def card(request):
             "codes": codes,
             "step_seconds": CODE_STEP_SECONDS,
             "tab": "card",
+            **slots,
         },
     )
 

@@ -12,6 +12,7 @@ from membership.selectors.bookings import booking_next_for_member, visits_offere
 from membership.selectors.messages import member_inbox_summary
 from portal.content.selectors import offers_for_member
 from portal.content.services import offer_views_record
+from portal.member_page_cache import member_page
 from portal.tier_words import tier_explanation
 
 DASHBOARD_COUPONS = 2  # the best usable ones; the rest on My coupons
@@ -20,6 +21,15 @@ DASHBOARD_COUPONS = 2  # the best usable ones; the rest on My coupons
 @require_GET
 @login_required
 def dashboard(request):
+    return member_page(
+        request,
+        page="dashboard",
+        member_id=getattr(request.user, "member_pk", None),
+        build=lambda slots: _dashboard(request, slots),
+    )
+
+
+def _dashboard(request, slots: dict):
     rules = tier_rules_cached()  # the tiers, their rules and benefits
     tiers = rules.by_pk
     summary = member_summary(user=request.user, tiers=tiers)
@@ -53,5 +63,6 @@ def dashboard(request):
             "best_coupons": list(coupons_best_for_member(member)[:DASHBOARD_COUPONS]),
             "inbox_unread": inbox.unread,
             "inbox_newest": message_text(inbox.newest_unread) if inbox.newest_unread else None,
+            **slots,
         },
     )

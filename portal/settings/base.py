@@ -163,6 +163,12 @@ else:
         }
     }
 
+# Member pages kept rendered (portal/member_page_cache.py) for this many seconds at most; each
+# copy is dropped as soon as the member or the shop changes. On by default with Redis; 0 = off.
+MEMBER_PAGE_CACHE_SECONDS = int(
+    os.environ.get("MEMBER_PAGE_CACHE_SECONDS", "600" if REDIS_URL else "0")
+)
+
 # Background work: django.tasks with the database backend (`manage.py db_worker`).
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

@@ -11,6 +11,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # As in production with Redis: sessions read from the cache (query budgets count this way).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# As in production with Redis: member pages kept until the member or the shop changes.
+MEMBER_PAGE_CACHE_SECONDS = 600
 SMS_BACKEND = "membership.sms.OutboxSMSBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from membership import sms
 from membership.channels import MessageChannel, message_channels
+from membership.member_pages import versions_bump
 from membership.message_words import message_text
 from membership.models import MemberMessage, MessageDelivery
 from membership.services.messages import (
@@ -160,6 +161,11 @@ def test_every_kind_has_words(kind, data, english):
 # --- delivery --------------------------------------------------------------------------------
 
 
+def queued_work(callbacks) -> list:
+    """The after-commit callbacks other than the member page versions' second bump."""
+    return [c for c in callbacks if getattr(c, "func", None) is not versions_bump]
+
+
 def consenting(**flags):
     member = MemberFactory()
     member_notifications_set(
@@ -203,7 +209,7 @@ def test_without_consent_nothing_is_queued_or_sent(django_capture_on_commit_call
     member = consenting()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         message = post(member)
-    assert callbacks == []
+    assert queued_work(callbacks) == []
     assert member_message_deliver.call(message_id=message.pk) == {
         "sms": "no consent",
         "email": "no consent",
@@ -270,7 +276,7 @@ def test_a_back_dated_change_goes_to_the_inbox_only(django_capture_on_commit_cal
     member = consenting(sms=True, email=True)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         post(member, created_at=timezone.now() - timedelta(days=30))
-    assert callbacks == [] and sms.outbox == []
+    assert queued_work(callbacks) == [] and sms.outbox == []
 
 
 def test_a_missing_message_is_nothing_to_deliver():

@@ -15,6 +15,10 @@ requests per second, p50/p95 and errors, and its ratio to the bare view.
 
 Goals: dashboard, card and panel at least 0.25x the bare view's requests per second, p95
 under 50 ms on a quiet machine, no errors. These are figures to read, not a pass/fail test.
+
+The bench's members come back again and again, so with Redis their dashboard and card are
+mostly served kept (portal/member_page_cache.py); ``--no-page-cache`` measures what a first
+visit costs, every time.
 """
 
 import http.client
@@ -144,6 +148,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=0, help="0: a free port")
         parser.add_argument("--seed", type=int, default=4)
         parser.add_argument(
+            "--no-page-cache",
+            action="store_true",
+            help="build every member page (MEMBER_PAGE_CACHE_SECONDS=0): the cost of a first visit",
+        )
+        parser.add_argument(
             "--force", action="store_true", help="run even if real members are in the database"
         )
 
@@ -161,6 +170,9 @@ class Command(BaseCommand):
         self._setup_data(options, rng)
         secret = secrets.token_urlsafe(50)
         env = self._server_env(secret)
+        if options["no_page_cache"]:
+            env["MEMBER_PAGE_CACHE_SECONDS"] = "0"
+        self.page_cache = env.get("MEMBER_PAGE_CACHE_SECONDS", "600") != "0"
         self._collectstatic(env)
         pages = self._pages(options, rng, secret)
         port = options["port"] or _free_port()
@@ -312,7 +324,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"PostgreSQL, {bench_members_count():,} members; gunicorn x{options['workers']}, "
             f"concurrency {options['concurrency']}, {os.cpu_count()} CPUs, "
-            f"load average {os.getloadavg()[0]:.1f} at the end"
+            f"load average {os.getloadavg()[0]:.1f} at the end; member pages "
+            + ("kept between visits (page cache on)" if self.page_cache else "built every time")
         )
         self.stdout.write(
             f"{'page':<18}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
