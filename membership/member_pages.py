@@ -52,18 +52,20 @@ def _token() -> str:
     return secrets.token_hex(8)
 
 
-def member_pages_versions(*, member_id: int) -> tuple[str, str]:
-    """(shop version, member version) now, setting a fresh token for one not set (one cache
-    round trip when both are set)."""
+def member_pages_versions(
+    *, member_id: int, kept_key: str | None = None
+) -> tuple[str, str, object]:
+    """(shop version, member version, what ``kept_key`` holds or None) now, in one cache round
+    trip when both versions are set; a version not set gets a fresh token."""
     keys = (SHOP_KEY, MEMBER_KEY.format(member_id))
-    found = cache.get_many(keys)
+    found = cache.get_many([*keys, kept_key] if kept_key else keys)
     versions = []
     for key in keys:
         if key not in found:
             cache.add(key, _token(), VERSION_SECONDS)  # another process may win: read theirs
             found[key] = cache.get(key) or _token()
         versions.append(found[key])
-    return versions[0], versions[1]
+    return versions[0], versions[1], found.get(kept_key) if kept_key else None
 
 
 def versions_bump(keys: list[str]) -> None:

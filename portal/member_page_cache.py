@@ -76,8 +76,7 @@ def member_page(
     if member_id is None or not _keepable(request):
         return build({})
     key = _key(request, page=page, member_id=member_id, extra=extra)
-    shop_version, member_version = member_pages_versions(member_id=member_id)
-    kept = cache.get(key)
+    shop_version, member_version, kept = member_pages_versions(member_id=member_id, kept_key=key)
     if kept is not None and kept[:2] == (shop_version, member_version):
         return _fill(request, *kept[2:])
     response = build({"csrf_token": CSRF_SLOT})

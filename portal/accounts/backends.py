@@ -3,13 +3,15 @@
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.backends import ModelBackend
 
-from membership.selectors.roles import users_with_role_flags
-from membership.selectors.rows import one_or_none
+from membership.selectors.roles import session_user
 
 
 class RoleFlagsUserMixin:
     def get_user(self, user_id):
-        user = one_or_none(users_with_role_flags().filter(pk=user_id))
+        try:
+            user = session_user(user_id=int(user_id))
+        except (TypeError, ValueError):  # a session from elsewhere with a foreign id
+            return None
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
