@@ -24,11 +24,15 @@ def member_search(*, query: str) -> QuerySet[Member]:
     digits = _DIGITS.sub("", query)
     # Member numbers are stored upper-case: an exact match uses the unique index (iexact
     # went through the trigram index, the slowest part of a search).
-    on_member = Q(number=query.upper()) | Q(name__icontains=query)
+    on_member = Q(number=query.upper())
     by_phone = None
     if digits and len(digits) >= 3 and len(digits) >= len(query.replace(" ", "")) - 1:
+        # Names are not searched for digits: PostgreSQL then guessed a thousand name matches
+        # and read every member to join them.
         on_member |= Q(number__icontains=digits)
         by_phone = Member.objects.filter(user__phone__contains=digits).values("pk")
+    else:
+        on_member |= Q(name__icontains=query)
     # Each table's conditions on their own (an OR across the join to users could use no
     # index: every search read every member); trigram indexes serve each part on PostgreSQL.
     found = Member.objects.filter(on_member).values("pk")

@@ -221,7 +221,7 @@ def test_jsqr_is_served_by_the_app(client):
 
 def test_search_by_last_digits_of_the_phone_number(staff_client):
     member = MemberFactory(name="Wang Fang", tier=TierFactory())
-    MemberFactory(name="Li Lei")
+    MemberFactory(name="Li Lei", number="M777777777")  # no number that holds Wang's digits
     tail = str(member.user.phone)[-6:]
 
     response = staff_client.get(reverse("counter:search"), {"q": tail})
@@ -230,6 +230,20 @@ def test_search_by_last_digits_of_the_phone_number(staff_client):
     assert response.status_code == 200
     assert "Wang Fang" in html and "Li Lei" not in html
     assert reverse("counter:member", kwargs={"number": member.number}) in html
+
+
+def test_digits_search_phones_and_member_numbers_a_name_needs_letters(staff_client):
+    """As the counter types them: digits are a phone or a member number, never a name."""
+    named = MemberFactory(name="Room 4821")
+    by_number = MemberFactory(number="M234821567")
+
+    digits = staff_client.get(reverse("counter:search"), {"q": "4821"}).content.decode()
+    words = staff_client.get(reverse("counter:search"), {"q": "room 48"}).content.decode()
+    whole = staff_client.get(reverse("counter:search"), {"q": "m234821567"}).content.decode()
+
+    assert by_number.number in digits and named.number not in digits
+    assert named.number in words
+    assert by_number.number in whole  # a whole number typed in lower case
 
 
 def test_search_by_name_is_paginated(staff_client, django_assert_max_num_queries):
