@@ -100,6 +100,14 @@ def _member_saved(sender, instance, **kwargs) -> None:
     member_pages_changed(instance.pk)
 
 
+def _user_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    # Pages show the login's phone and email; a login's own last_login changes none.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    member = apps.get_model("membership", "Member")
+    member_pages_changed(*member.objects.filter(user_id=instance.pk).values_list("pk", flat=True))
+
+
 def _shop_row_changed(sender, **kwargs) -> None:
     shop_pages_changed()
 
@@ -116,6 +124,10 @@ def _member_fields(model) -> list:
     return _FIELDS[model]
 
 
+# Logs of who looked at a member: on no kept page, and written by the opening of one.
+NOT_SHOWN = ("membership.MemberAccessLog", "membership.StaffAction")
+
+
 def member_pages_connect() -> None:
     """Connect the receivers (MembershipConfig.ready, once every app is loaded).
 
@@ -124,8 +136,11 @@ def member_pages_connect() -> None:
     member = apps.get_model("membership", "Member")
     post_save.connect(_member_saved, sender=member, dispatch_uid="member_pages_member_save")
     post_delete.connect(_member_saved, sender=member, dispatch_uid="member_pages_member_delete")
+    post_save.connect(
+        _user_saved, sender=apps.get_model("membership", "User"), dispatch_uid="member_pages_user"
+    )
     for model in apps.get_models():
-        if model is not member and _member_fields(model):
+        if model is not member and _member_fields(model) and model._meta.label not in NOT_SHOWN:
             post_save.connect(
                 _member_row_saved, sender=model, dispatch_uid=f"member_pages_{model._meta.label}"
             )

@@ -42,12 +42,12 @@ def _key(request: HttpRequest, *, page: str, member_id: int, extra: str) -> str:
     )
 
 
-def _keepable(request: HttpRequest) -> bool:
+def _keepable(request: HttpRequest, ignored: tuple[str, ...]) -> bool:
     messages = getattr(request, "_messages", None)
     return (
         settings.MEMBER_PAGE_CACHE_SECONDS > 0
         and request.method == "GET"
-        and not request.GET
+        and not set(request.GET) - set(ignored)
         and not (messages is not None and len(messages))
     )
 
@@ -63,17 +63,24 @@ def member_page(
     request: HttpRequest,
     *,
     page: str,
-    member_id: int | None,
+    member_id: int | None | Callable[[], int | None],
     build: Callable[[dict], HttpResponse],
     extra: str = "",
     seconds: int | None = None,
+    ignored_params: tuple[str, ...] = (),
 ) -> HttpResponse:
     """The member's ``page``: the kept copy when current, else ``build(slots)`` -- a render
     whose context includes ``slots`` -- kept for next time when it answers 200.
 
     ``extra`` tells copies of the same page apart (the card's time step); ``seconds`` caps
-    how long a copy lives."""
-    if member_id is None or not _keepable(request):
+    how long a copy lives; ``ignored_params`` are query parameters that change nothing on the
+    page (how the counter reached a member). ``member_id`` may be a function, called only
+    when a copy may be kept."""
+    if not _keepable(request, ignored_params):
+        return build({})
+    if callable(member_id):
+        member_id = member_id()
+    if member_id is None:
         return build({})
     key = _key(request, page=page, member_id=member_id, extra=extra)
     shop_version, member_version, kept = member_pages_versions(member_id=member_id, kept_key=key)

@@ -5,8 +5,10 @@ portal; this module reads only membership rows. Each list is one query, whatever
 member's history, so the panel costs a fixed number of queries.
 """
 
+import hashlib
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from membership.models import Booking, Member, MemberNote, Order
@@ -26,6 +28,21 @@ class MemberPanel:
 
 def member_by_number(*, number: str) -> Member | None:
     return Member.objects.select_related("tier", "user").filter(number=number).first()
+
+
+MEMBER_ID_KEY = "member-id-by-number:{}"
+
+
+def member_id_by_number(*, number: str) -> int | None:
+    """The id of the member with this number, from the cache once known (numbers are given
+    once and never change; a deleted member's kept pages are stale by their version)."""
+    key = MEMBER_ID_KEY.format(hashlib.sha256(number.encode()).hexdigest()[:32])
+    member_id = cache.get(key)
+    if member_id is None:
+        member_id = Member.objects.filter(number=number).values_list("pk", flat=True).first()
+        if member_id is not None:
+            cache.set(key, member_id, 24 * 3600)
+    return member_id
 
 
 def member_panel(*, member: Member) -> MemberPanel:

@@ -13,11 +13,17 @@ from loyalty.selectors.dashboard import member_summary_by_number
 from loyalty.selectors.packages import packages_for_member
 from loyalty.selectors.tier_outlook import member_tier_outlook
 from loyalty.selectors.tier_rules import tier_rules_cached
-from membership.selectors.panel import member_by_number, member_notes, member_panel
+from membership.selectors.panel import (
+    member_by_number,
+    member_id_by_number,
+    member_notes,
+    member_panel,
+)
 from membership.selectors.tags import member_active_tags
 from membership.services.access import LookupRateLimited
 from membership.services.notes import member_note_create
 from portal.counter.lookup import lookups_paused, open_member
+from portal.member_page_cache import member_page
 from portal.permissions import staff_required
 from portal.tier_words import tier_explanation
 
@@ -41,6 +47,18 @@ def panel(request, number: str):
         opening = open_member(request, number)
     except LookupRateLimited as error:
         return lookups_paused(request, error)
+    if opening.first:  # logged once a window: built, as the log needs the member
+        return _panel(request, number, opening, {})
+    return member_page(
+        request,
+        page="panel",
+        member_id=lambda: member_id_by_number(number=number),
+        build=lambda slots: _panel(request, number, opening, slots),
+        ignored_params=("via",),
+    )
+
+
+def _panel(request, number: str, opening, slots: dict):
     rules = tier_rules_cached()  # the tiers and their rules
     summary = member_summary_by_number(number=number, tiers=rules.by_pk)
     if summary is None:
@@ -63,6 +81,7 @@ def panel(request, number: str):
             "segment": getattr(member, "segment", None),
             # The same words the member reads, so staff can say them.
             "explanation": tier_explanation(outlook) if outlook else None,
+            **slots,
         },
     )
 

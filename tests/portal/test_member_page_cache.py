@@ -17,6 +17,7 @@ from loyalty.services.points import points_grant
 from loyalty.services.tiers import tiers_assign_all
 from loyalty.services.wallet import wallet_top_up
 from membership import member_pages
+from membership.models import MemberAccessLog
 from membership.services.cards import CODE_STEP_SECONDS
 from membership.services.messages import member_message_post, member_messages_mark_read
 from tests.factories import MemberFactory, StaffFactory, TierFactory
@@ -216,3 +217,36 @@ def test_the_card_is_kept_for_its_minute_and_moves_on(client, member, monkeypatc
     step = int(now[0] // CODE_STEP_SECONDS)
     assert f'data-step="{step - 1:d}"' in first
     assert f'data-step="{step - 1:d}"' not in later and f'data-step="{step:d}"' in later
+
+
+def test_the_counter_panel_is_kept_after_its_first_opening_and_shows_changes(client, member):
+    client.force_login(StaffFactory())
+    url = reverse("counter:member", kwargs={"number": member.number})
+    get(client, url)  # the first opening in the window: logged, built
+    assert MemberAccessLog.objects.filter(member=member).count() == 1
+    built = get(client, url).content.decode()
+    kept, again = queries(client, f"{url}?via=search")
+
+    assert kept == 1 and same_page(built, again)  # the session user only
+    assert MemberAccessLog.objects.filter(member=member).count() == 1  # once a window
+    wallet_top_up(member=member, amount=D("66"), method="cash", idempotency_key="t")
+    assert "66.00" in get(client, url).content.decode()
+
+
+def test_the_panel_of_an_unknown_number_is_still_a_404(client):
+    client.force_login(StaffFactory())
+    url = reverse("counter:member", kwargs={"number": "M999999999"})
+    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 404  # the second opening in the window too
+
+
+def test_a_new_phone_number_shows_on_the_kept_panel(client, member):
+    client.force_login(StaffFactory())
+    url = reverse("counter:member", kwargs={"number": member.number})
+    get(client, url)
+    get(client, url)  # kept from here
+    user = member.user
+    user.phone = "+8613912345678"
+    user.save()
+
+    assert "139 1234 5678" in get(client, url).content.decode()
