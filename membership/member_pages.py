@@ -1,8 +1,9 @@
-"""Version stamps for pages built from one member's data (the dashboard, the card).
+"""Version stamps for pages built from one member's data (the dashboard, the card, the
+counter's member panel).
 
 A page rendered for a member is kept with the two versions it was built under: the member's
 and the shop's. A change to any row of the member (a save of any model with a member key,
-or of the member) sets a new member version after commit; a change to what the owner
+of the member or of its login) sets a new member version; a change to what the owner
 configures (tiers, stores, offers, coupons, settings...) sets a new shop version, and so do
 bulk jobs that touch many members at once (the tier review, segments, imports). A kept page
 whose versions differ from the current ones is never served.
